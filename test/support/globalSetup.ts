@@ -1,0 +1,2 @@
+// Placeholder: replaced by the PostgreSQL template-database setup.
+export default function setup() {}
