@@ -1,0 +1,64 @@
+import { describe, expect, it } from "@effect/vitest"
+import { SqlClient } from "@effect/sql"
+import { Context, Effect, Layer } from "effect"
+import { AppConfig } from "../src/services/AppConfig.js"
+import { DatabaseLive } from "../src/services/Database.js"
+import { Migrations } from "../src/services/Migrations.js"
+import { freshDatabaseUrl, postgresAvailable, testEnv } from "./support/Db.js"
+
+const database = (env: Record<string, string>) => DatabaseLive.pipe(Layer.provide(AppConfig.Default), Layer.provide(testEnv(env)))
+
+const tables = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const rows = yield* sql<{ table_name: string }>`
+    SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`
+  return rows.map((row) => row.table_name)
+})
+
+const expectedTables = [
+  "aftertalk_migrations", "conflict_history", "conversation_extractions", "conversation_threads", "conversations",
+  "daily_summaries", "emotional_states", "life_events", "memory_facts", "messages", "nikita_thoughts",
+  "pipeline_executions", "ready_prompts", "scheduled_touchpoints", "score_history", "task_runs", "user_metrics", "users"
+]
+
+describe("migrations", () => {
+  it.scoped("apply on embedded PGlite with pgvector, and a second start applies nothing", () =>
+    Effect.gen(function*() {
+      const first = yield* Migrations.pipe(Effect.provide(database({ DATA_DIR: "memory://" })))
+      expect(first.applied.map(([id]) => id)).toEqual([1])
+      const { applied, names, dims } = yield* Effect.gen(function*() {
+        const { applied } = yield* Migrations
+        const sql = yield* SqlClient.SqlClient
+        const [{ dims }] = yield* sql<{ dims: number }>`
+          SELECT atttypmod AS dims FROM pg_attribute WHERE attrelid = 'memory_facts'::regclass AND attname = 'embedding'`
+        return { applied, names: yield* tables, dims }
+      }).pipe(Effect.provide(database({ DATA_DIR: "memory://", EMBEDDING_DIMENSIONS: "64" })))
+      // A fresh in-memory database again: the dimension placeholder is filled from configuration.
+      expect(applied.map(([id]) => id)).toEqual([1])
+      expect(dims).toBe(64)
+      expect(names).toEqual(expectedTables)
+    }))
+
+  it.scoped.skipIf(!postgresAvailable)("apply on PostgreSQL, re-apply nothing, and survive two instances starting at once", () =>
+    Effect.gen(function*() {
+      // The per-file database is a clone of the migrated template: nothing is pending.
+      const url = yield* freshDatabaseUrl
+      const again = yield* Migrations.pipe(Effect.provide(database({ DATABASE_URL: url })))
+      expect(again.applied).toEqual([])
+
+      // An empty database migrated by two instances at once: exactly one applies, neither fails.
+      const context = yield* Layer.build(database({ DATABASE_URL: url }))
+      const sql = Context.get(context, SqlClient.SqlClient)
+      const emptyName = `aftertalk_empty_${Date.now()}`
+      yield* sql.unsafe(`CREATE DATABASE ${emptyName}`)
+      yield* Effect.addFinalizer(() => sql.unsafe(`DROP DATABASE IF EXISTS ${emptyName} WITH (FORCE)`).pipe(Effect.orDie))
+      const emptyUrl = Object.assign(new URL(url), { pathname: `/${emptyName}` }).toString()
+      const both = yield* Effect.all(
+        [1, 2].map(() => Migrations.pipe(Effect.provide(database({ DATABASE_URL: emptyUrl })))),
+        { concurrency: "unbounded" }
+      )
+      expect(both.map((m) => m.applied.length).sort()).toEqual([0, 1])
+      const names = yield* tables.pipe(Effect.provide(database({ DATABASE_URL: emptyUrl })))
+      expect(names).toEqual(expectedTables)
+    }))
+})

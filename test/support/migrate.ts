@@ -1,0 +1,13 @@
+// Applies the service's migrations to DATABASE_URL; used to build the tests' template database.
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { AppConfig } from "../../src/services/AppConfig.js"
+import { DatabaseLive } from "../../src/services/Database.js"
+import { Migrations } from "../../src/services/Migrations.js"
+
+NodeRuntime.runMain(
+  Migrations.pipe(
+    Effect.flatMap(({ applied }) => Effect.logInfo(`template migrated: ${applied.length} migration(s)`)),
+    Effect.provide(DatabaseLive.pipe(Layer.provide(AppConfig.Default)))
+  )
+)
