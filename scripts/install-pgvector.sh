@@ -11,8 +11,19 @@ PG_CONFIG="/usr/lib/postgresql/${PG_MAJOR}/bin/pg_config"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
+# Installing the dev package can upgrade (and stop) the server package; CI needs it running.
+ensure_postgres_running() {
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    echo "pgvector: starting PostgreSQL ${PG_MAJOR}"
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$PG_MAJOR" main start || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  pg_isready -h 127.0.0.1 -p 5432
+}
+
 if [ -x "$PG_CONFIG" ] && [ -f "$("$PG_CONFIG" --sharedir)/extension/vector.control" ]; then
   echo "pgvector: already installed for PostgreSQL ${PG_MAJOR}"
+  ensure_postgres_running
   exit 0
 fi
 
@@ -53,11 +64,5 @@ echo "pgvector: building"
 make -s -C "$work/src/pgvector" PG_CONFIG="$PG_CONFIG" >/dev/null
 $SUDO make -s -C "$work/src/pgvector" PG_CONFIG="$PG_CONFIG" install >/dev/null
 
-# Installing the dev package can upgrade (and stop) the server package.
-if ! pg_isready -q -h 127.0.0.1 -p 5432; then
-  echo "pgvector: restarting PostgreSQL ${PG_MAJOR}"
-  $SUDO pg_ctlcluster --skip-systemctl-redirect "$PG_MAJOR" main start || true
-  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
-fi
-pg_isready -h 127.0.0.1 -p 5432
-echo "pgvector: installed $(ls "$("$PG_CONFIG" --sharedir)/extension/" | grep -m1 '^vector--.*\.sql$' || true)"
+ensure_postgres_running
+echo "pgvector: installed $(awk -F"'" '/default_version/ {print $2}' "$("$PG_CONFIG" --sharedir)/extension/vector.control")"
