@@ -1,0 +1,66 @@
+import { Schema } from "effect"
+
+/** Which memory graph a fact belongs to: about the player, the two of them, or Nikita herself. */
+export const GraphType = Schema.Literal("user", "relationship", "nikita")
+export type GraphType = typeof GraphType.Type
+
+export const EmotionalTone = Schema.Literal("positive", "neutral", "negative", "mixed")
+export type EmotionalTone = typeof EmotionalTone.Type
+
+export const Horseman = Schema.Literal("criticism", "contempt", "defensiveness", "stonewalling")
+export type Horseman = typeof Horseman.Type
+
+export const RepairAttempt = Schema.Literal("none", "adequate", "good", "excellent")
+export type RepairAttempt = typeof RepairAttempt.Type
+
+const MetricDelta = Schema.Number.pipe(Schema.int(), Schema.between(-10, 10)).annotations({
+  description: "integer change from -10 to 10 caused by this conversation"
+})
+
+export const ExtractedFact = Schema.Struct({
+  text: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500)).annotations({
+    description: "one self-contained fact in third person, e.g. \"User works as a nurse in Berlin\""
+  }),
+  graph_type: GraphType.annotations({
+    description: "user: about the player; nikita: about Nikita; relationship: about the two of them"
+  })
+})
+export type ExtractedFact = typeof ExtractedFact.Type
+
+export const MetricDeltas = Schema.Struct({
+  intimacy: MetricDelta,
+  passion: MetricDelta,
+  trust: MetricDelta,
+  secureness: MetricDelta
+})
+export type MetricDeltas = typeof MetricDeltas.Type
+
+export const ConversationSignals = Schema.Struct({
+  horsemen: Schema.Array(Horseman).annotations({ description: "Gottman's horsemen the player showed" }),
+  repair_attempt: RepairAttempt.annotations({ description: "how well the player tried to repair a conflict" }),
+  vulnerability_exchange: Schema.Boolean.annotations({ description: "both of them disclosed feelings" })
+})
+export type ConversationSignals = typeof ConversationSignals.Type
+
+/** Stage 1's model output: what one conversation tells the game (DOMAIN.md, extraction). */
+export const Extraction = Schema.Struct({
+  facts: Schema.Array(ExtractedFact),
+  threads: Schema.Array(Schema.String).annotations({ description: "open topics to pick up later" }),
+  thoughts: Schema.Array(Schema.String).annotations({ description: "Nikita's inner reflections, first person" }),
+  summary: Schema.String.annotations({ description: "1-2 sentences" }),
+  emotional_tone: EmotionalTone,
+  metric_deltas: MetricDeltas,
+  signals: ConversationSignals
+})
+export type Extraction = typeof Extraction.Type
+
+/** What an empty transcript yields. */
+export const emptyExtraction: Extraction = {
+  facts: [],
+  threads: [],
+  thoughts: [],
+  summary: "",
+  emotional_tone: "neutral",
+  metric_deltas: { intimacy: 0, passion: 0, trust: 0, secureness: 0 },
+  signals: { horsemen: [], repair_attempt: "none", vulnerability_exchange: false }
+}
