@@ -1,0 +1,21 @@
+import { Layer } from "effect"
+import { ConversationRepository } from "./services/ConversationRepository.js"
+import { HealthService } from "./services/Health.js"
+import { ReadyPromptRepository } from "./services/ReadyPromptRepository.js"
+import { StreamState } from "./services/StreamState.js"
+import { TaskSecret } from "./services/TaskSecret.js"
+import { UserRepository } from "./services/UserRepository.js"
+
+/**
+ * Every service the HTTP handlers and the pipeline use, over the database and configuration
+ * (they still need `DatabaseLive` and `AppConfig`). The one place to add a service: Main and the
+ * tests' TestApp both build from this list. `StreamState` is provided once and shared, so the
+ * stream that sets it and the health check that reads it see the same state.
+ */
+export const AppServices = Layer.mergeAll(
+  UserRepository.Default,
+  ConversationRepository.Default,
+  ReadyPromptRepository.Default,
+  HealthService.Default,
+  TaskSecret.Default
+).pipe(Layer.provideMerge(StreamState.Default))

@@ -1,0 +1,38 @@
+import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import { AppConfig } from "../services/AppConfig.js"
+import { Api } from "./Api.js"
+import { AuthorizationLive } from "./Authorization.js"
+import { EdgeMiddlewareLive } from "./EdgeMiddleware.js"
+import { ConversationsLive } from "./handlers/Conversations.js"
+import { HealthLive } from "./handlers/Health.js"
+import { UsersLive } from "./handlers/Users.js"
+
+/**
+ * The API with its handlers, middleware, `/openapi.json` and `/docs`, still needing the services
+ * the handlers use (see AppServices). A new group's handlers layer goes into the list below.
+ */
+export const ApiLive = Layer.mergeAll(
+  HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
+  HttpApiScalar.layer({ path: "/docs" }),
+  EdgeMiddlewareLive
+).pipe(
+  Layer.provideMerge(HttpApiBuilder.api(Api)),
+  Layer.provide([UsersLive, ConversationsLive, HealthLive]),
+  Layer.provide(AuthorizationLive)
+)
+
+/** Serves ApiLive on whatever `HttpServer` is provided (the real one below, or a test server). */
+export const ServeApi = HttpApiBuilder.serve(HttpMiddleware.logger).pipe(Layer.provide(ApiLive))
+
+/** The HTTP server on HOST:PORT. */
+export const HttpLive = ServeApi.pipe(
+  HttpServer.withLogAddress,
+  Layer.provide(
+    Layer.unwrapEffect(
+      Effect.map(AppConfig, (config) => NodeHttpServer.layer(createServer, { port: config.port, host: config.host }))
+    )
+  )
+)

@@ -1,0 +1,53 @@
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import { Effect, Option } from "effect"
+import { ConversationRepository } from "../../services/ConversationRepository.js"
+import { ReadyPromptRepository } from "../../services/ReadyPromptRepository.js"
+import { UserRepository } from "../../services/UserRepository.js"
+import { Api } from "../Api.js"
+import { NotFound } from "../Errors.js"
+import { UserStateResponse } from "../groups/Users.js"
+
+const unknownUser = (userId: string) =>
+  new NotFound({ message: `No user ${userId}; create it with PUT /users/${userId}.` })
+
+// Repository errors are database failures: defects here, answered 500 by the edge middleware.
+export const UsersLive = HttpApiBuilder.group(Api, "users", (handlers) =>
+  Effect.gen(function*() {
+    const users = yield* UserRepository
+    const conversations = yield* ConversationRepository
+    const prompts = yield* ReadyPromptRepository
+
+    return handlers
+      .handle("upsertUser", ({ path, payload }) =>
+        Effect.gen(function*() {
+          const { created, user } = yield* users.upsert(path.user_id, payload).pipe(Effect.orDie)
+          // Both statuses share one schema, so the success encoder cannot pick 201 by itself.
+          return created
+            ? yield* HttpServerResponse.schemaJson(UserStateResponse)(user, { status: 201 }).pipe(Effect.orDie)
+            : user
+        }))
+      .handle("getUser", ({ path }) =>
+        users.find(path.user_id).pipe(
+          Effect.orDie,
+          Effect.flatMap(Option.match({ onNone: () => Effect.fail(unknownUser(path.user_id)), onSome: Effect.succeed }))
+        ))
+      .handle("postMessage", ({ path, payload }) =>
+        conversations.appendMessage(path.user_id, payload).pipe(
+          Effect.orDie,
+          Effect.flatMap(Option.match({ onNone: () => Effect.fail(unknownUser(path.user_id)), onSome: Effect.succeed }))
+        ))
+      .handle("getPrompt", ({ path, urlParams }) =>
+        prompts.current(path.user_id, urlParams.platform).pipe(
+          Effect.orDie,
+          Effect.flatMap(Option.match({
+            onNone: () =>
+              Effect.fail(
+                new NotFound({
+                  message:
+                    `No ready ${urlParams.platform} prompt for user ${path.user_id} yet; the pipeline builds one after the user's first processed conversation.`
+                })
+              ),
+            onSome: (prompt) => Effect.succeed({ ...prompt, source: "ready" as const })
+          }))
+        ))
+  }))
