@@ -46,6 +46,11 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
     const instance = yield* Instance
     const context = yield* Effect.context<R>()
     const background = yield* FiberSet.make<unknown, unknown>()
+    // On shutdown, background (async) runs get the grace period to finish before the set
+    // interrupts them (finalizers run in reverse, so this wait comes first).
+    yield* Effect.addFinalizer(() =>
+      FiberSet.awaitEmpty(background).pipe(Effect.interruptible, Effect.timeoutOption(config.shutdownGrace))
+    )
     const heartbeatEvery = Duration.millis(Math.max(50, Duration.toMillis(config.leaseDuration) / 3))
 
     const heartbeat = (claim: Claim) =>

@@ -1,21 +1,21 @@
 import { HttpApiClient, HttpClient, HttpClientRequest, type HttpMethod } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel } from "effect"
-import { AppServices } from "../../src/AppServices.js"
+import { ApplicationLive } from "../../src/AppLayer.js"
 import { Api } from "../../src/http/Api.js"
 import { ServeApi } from "../../src/http/Server.js"
 import { AppConfig } from "../../src/services/AppConfig.js"
-import { DatabaseLive } from "../../src/services/Database.js"
 import { freshDatabaseUrl, testEnv } from "./Db.js"
 
 /**
- * The whole service for HTTP tests: configuration from a map, the migrated database, every
- * service of `AppServices` and the API, served by `NodeHttpServer.layerTest` on a free port.
+ * The whole service for HTTP tests: configuration from a map, the migrated database, the
+ * application's services (`ApplicationLive`: repositories, models, pipeline, triggers) and the API, served by `NodeHttpServer.layerTest` on a free port.
  * The layer outputs `HttpClient` (already pointed at the server) and every service, so a test can
  * both call the API and arrange or inspect state through the repositories.
  *
- * To give the tests a new service, add it to `AppServices` (src/AppServices.ts); a layer that only
- * tests need goes into `appLayer` below.
+ * To give the tests a new service, add it to `ApplicationLive` (src/AppLayer.ts); a layer that
+ * only tests need goes into `appLayer` below. The stream is not started here (tests call the
+ * triggers); a test that wants it adds `ConversationStreamLive`.
  */
 
 /** The fixed TASK_SECRET of the test app. */
@@ -27,8 +27,7 @@ const quietLogs = Logger.minimumLogLevel(LogLevel.Warning)
 /** The app over the database at `env.DATABASE_URL`. */
 export const appLayer = (env: Record<string, string>) =>
   ServeApi.pipe(
-    Layer.provideMerge(AppServices),
-    Layer.provideMerge(DatabaseLive),
+    Layer.provideMerge(ApplicationLive),
     Layer.provideMerge(AppConfig.Default),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provide(testEnv({ TASK_SECRET: testTaskSecret, ...env })),
