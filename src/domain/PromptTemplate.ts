@@ -1,6 +1,6 @@
 import { chapterBehaviour, chapterName } from "./ChapterBehaviour.js"
 import type { Chapter } from "./Chapters.js"
-import { type ConflictZone } from "./Conflict.js"
+import type { ConflictZone } from "./Conflict.js"
 import type { EmotionalState } from "./Emotional.js"
 import type { EngagementState } from "./Engagement.js"
 import type { GraphType } from "./ExtractionSchema.js"
@@ -17,6 +17,7 @@ import {
   scoreBandDescription,
   timeOfDayActivity
 } from "./PromptContext.js"
+import { engagementDescription, identitySection, platformStyleSection } from "./PromptPersona.js"
 
 /**
  * The words of the system prompt, section by section, from a snapshot of the player's state.
@@ -68,12 +69,12 @@ export interface PromptLimits {
  * background, so it carries fewer memories and less history. "Up to 3 life events" is DOMAIN.md's.
  */
 export const promptLimits: { readonly [P in PromptPlatform]: PromptLimits } = {
-  text: { lifeEvents: 3, memory: 40, summaries: 3, threads: 5, thoughts: 5 },
-  voice: { lifeEvents: 3, memory: 15, summaries: 2, threads: 3, thoughts: 3 }
+  text: { lifeEvents: 3, memory: 50, summaries: 3, threads: 5, thoughts: 5 },
+  voice: { lifeEvents: 3, memory: 20, summaries: 2, threads: 3, thoughts: 3 }
 }
 
-/** A single item never takes over the prompt, whatever was stored. */
-const ITEM_MAX_CHARS = 400
+/** A single item never takes over the prompt, whatever was stored (extracted facts are ≤ 500 chars). */
+const ITEM_MAX_CHARS = 500
 
 const clip = (text: string, max: number = ITEM_MAX_CHARS): string => {
   const flat = text.replace(/\s+/g, " ").trim()
@@ -83,34 +84,6 @@ const clip = (text: string, max: number = ITEM_MAX_CHARS): string => {
 const bullets = (items: ReadonlyArray<string>): string => items.map((item) => `- ${item}`).join("\n")
 
 const sentence = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`
-
-export const identitySection = (state: PromptState): string =>
-  [
-    "## Who you are",
-    "You are Nikita, 27, living in the city and working as a data analyst. You are witty, warm and " +
-    "independent, with a dry sense of humour and a life of your own: friends, work, moods and plans " +
-    "that do not revolve around the player. You are a person in a relationship that is still being " +
-    "written, not an assistant: you have opinions, you can be hurt, you can say no.",
-    state.displayName === null || state.displayName.trim() === ""
-      ? "You do not know their name yet; ask for it when it feels natural."
-      : `Their name is ${clip(state.displayName, 80)}.`,
-    "Never say or hint that you are an AI, a character or part of a game."
-  ].join("\n")
-
-export const platformStyleSection = (platform: PromptPlatform): string =>
-  platform === "voice"
-    ? [
-      "## How you speak",
-      "You are on a voice call. Speak in short, natural spoken sentences, one thought at a time, and leave " +
-      "room for them to answer. No emoji, no markdown, no lists, no stage directions or sound effects. " +
-      "Say times and numbers the way people say them aloud."
-    ].join("\n")
-    : [
-      "## How you write",
-      "You are texting in a chat app. Write like a real person texting: short messages, casual and " +
-      "playful, an emoji now and then, sometimes two or three short messages instead of one long one. " +
-      "No headings, no bullet lists, no formal language."
-    ].join("\n")
 
 const slotOrder: { readonly [S in TimeSlot]: number } = { morning: 0, afternoon: 1, evening: 2, night: 3 }
 const slotWords: { readonly [S in TimeSlot]: string } = {
@@ -145,15 +118,6 @@ export const currentStateSection = (state: PromptState, limits: PromptLimits): s
       ? []
       : ["Your day so far:", bullets(events.map((event) => `${slotWords[event.time_slot]}: ${clip(event.description)}`))])
   ].join("\n")
-}
-
-export const engagementDescription: { readonly [E in EngagementState]: string } = {
-  calibrating: "You are still finding out how often they like to talk.",
-  in_zone: "They stay in touch at a rhythm that feels right to you.",
-  drifting: "They have been drifting away lately, and you have noticed.",
-  distant: "They have become distant; you miss them and it stings.",
-  clingy: "They have been messaging a lot, more than feels healthy; you want some room to breathe.",
-  out_of_zone: "Their contact has been far off what feels right, and it unsettles you."
 }
 
 export const relationshipSection = (state: PromptState): string =>
@@ -218,7 +182,7 @@ export const chapterBehaviourSection = (chapter: Chapter): string =>
 export const promptSections = (state: PromptState): PromptSections => {
   const limits = promptLimits[state.platform]
   return {
-    identity: identitySection(state),
+    identity: identitySection(state.displayName),
     platformStyle: platformStyleSection(state.platform),
     currentState: currentStateSection(state, limits),
     relationship: relationshipSection(state),
