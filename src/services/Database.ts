@@ -18,19 +18,10 @@ const connectTimeout = Duration.seconds(10)
  * Row parsing shared by both back ends: dates stay "YYYY-MM-DD" strings (a JS Date would shift
  * them into the process's zone) and bigint/numeric become numbers (counts and aggregates).
  */
-export const pgTypes: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") => {
-    switch (oid) {
-      case 1082:
-        return (value: string) => value
-      case 20:
-      case 1700:
-        return (value: string) => Number(value)
-      default:
-        return format === "binary" ? pg.types.getTypeParser(oid, "binary") : pg.types.getTypeParser(oid, "text")
-    }
-  }) as pg.CustomTypesConfig["getTypeParser"]
-}
+export const pgTypes = new pg.TypeOverrides()
+pgTypes.setTypeParser(pg.types.builtins.DATE, (value: string) => value)
+pgTypes.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
+pgTypes.setTypeParser(pg.types.builtins.NUMERIC, (value: string) => Number(value))
 
 export const postgresLayer = (url: Redacted.Redacted, maxConnections = 10) =>
   PgClient.layer({
