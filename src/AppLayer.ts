@@ -4,7 +4,9 @@ import { PipelineOrchestrator } from "./pipeline/Pipeline.js"
 import { PipelineServices } from "./PipelineServices.js"
 import { ConversationClaims } from "./services/ConversationClaims.js"
 import { DatabaseLive } from "./services/Database.js"
+import { ExecutionProgress } from "./services/ExecutionProgress.js"
 import { InactivityDecay } from "./services/InactivityDecay.js"
+import { PipelineStats } from "./services/PipelineStats.js"
 import { TaskRuns } from "./services/TaskRuns.js"
 import { ConversationStream } from "./triggers/ConversationStream.js"
 import { PipelineRunner } from "./triggers/PipelineRunner.js"
@@ -20,7 +22,10 @@ export const TriggerServices = Layer.mergeAll(ConversationStream.Default, Tasks.
   Layer.provideMerge(Layer.effect(PipelineRunner, PipelineOrchestrator))
 )
 
-export const ApplicationLive = TriggerServices.pipe(
+/** What the pipeline endpoints read besides the executions: run progress and the last day's stats. */
+export const PipelineReadModels = Layer.mergeAll(ExecutionProgress.Default, PipelineStats.Default)
+
+export const ApplicationLive = Layer.mergeAll(TriggerServices, PipelineReadModels).pipe(
   Layer.provideMerge(PipelineServices),
   Layer.provideMerge(AppServices),
   Layer.provideMerge(DatabaseLive)

@@ -2,7 +2,11 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import { InternalError, InvalidRequest, NotFound, PayloadTooLarge } from "./Errors.js"
 import { ConversationsApi } from "./groups/Conversations.js"
 import { HealthApi } from "./groups/Health.js"
+import { MemoryApi } from "./groups/Memory.js"
+import { PipelineApi } from "./groups/Pipeline.js"
+import { TasksApi } from "./groups/Tasks.js"
 import { UsersApi } from "./groups/Users.js"
+import { VoiceApi } from "./groups/Voice.js"
 
 /**
  * The whole HTTP contract of API.md, one group per file under `groups/`. To add a group: define
@@ -16,6 +20,10 @@ export class Api extends HttpApi.make("aftertalk")
   .add(UsersApi)
   .add(ConversationsApi)
   .add(HealthApi)
+  .add(PipelineApi)
+  .add(TasksApi)
+  .add(MemoryApi)
+  .add(VoiceApi)
   .addError(InvalidRequest)
   .addError(PayloadTooLarge)
   .addError(NotFound)

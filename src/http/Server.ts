@@ -5,22 +5,28 @@ import { createServer } from "node:http"
 import { AppConfig } from "../services/AppConfig.js"
 import { Api } from "./Api.js"
 import { AuthorizationLive } from "./Authorization.js"
+import { DashboardLive } from "./Dashboard.js"
 import { EdgeMiddlewareLive } from "./EdgeMiddleware.js"
 import { ConversationsLive } from "./handlers/Conversations.js"
 import { HealthLive } from "./handlers/Health.js"
+import { MemoryLive } from "./handlers/Memory.js"
+import { PipelineLive } from "./handlers/Pipeline.js"
+import { TasksLive } from "./handlers/Tasks.js"
 import { UsersLive } from "./handlers/Users.js"
+import { VoiceLive } from "./handlers/Voice.js"
 
 /**
- * The API with its handlers, middleware, `/openapi.json` and `/docs`, still needing the services
+ * The API with its handlers, middleware, `/openapi.json`, `/docs` and `/dashboard`, still needing the services
  * the handlers use (see AppServices). A new group's handlers layer goes into the list below.
  */
 export const ApiLive = Layer.mergeAll(
   HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
   HttpApiScalar.layer({ path: "/docs" }),
+  DashboardLive,
   EdgeMiddlewareLive
 ).pipe(
   Layer.provideMerge(HttpApiBuilder.api(Api)),
-  Layer.provide([UsersLive, ConversationsLive, HealthLive]),
+  Layer.provide([UsersLive, ConversationsLive, HealthLive, PipelineLive, TasksLive, MemoryLive, VoiceLive]),
   Layer.provide(AuthorizationLive)
 )
 

@@ -1,0 +1,123 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Duration, Effect, Option } from "effect"
+import { PipelineOrchestrator } from "../../pipeline/Pipeline.js"
+import type { OrchestratorErrors, ProcessOptions } from "../../pipeline/PipelineOrchestrator.js"
+import { AppConfig } from "../../services/AppConfig.js"
+import { ExecutionProgress } from "../../services/ExecutionProgress.js"
+import { ExecutionRepository } from "../../services/ExecutionRepository.js"
+import { PipelineStats } from "../../services/PipelineStats.js"
+import { Api } from "../Api.js"
+import { Disabled, NotFound } from "../Errors.js"
+import { RunConflict, type RunFailed } from "../groups/PipelineRun.js"
+import { failed, partiallySucceeded, publicStageResults, succeeded } from "./PipelineReplies.js"
+
+const disabled = new Disabled({
+  message: "UNIFIED_PIPELINE_ENABLED is false: nothing is processed. The conversation waits as it is until the flag is on."
+})
+
+const options = (
+  trigger: ProcessOptions["trigger"],
+  payload: { readonly force_reprocess: boolean; readonly timeout_seconds?: number | undefined }
+): ProcessOptions => ({
+  trigger,
+  forceReprocess: payload.force_reprocess,
+  ...(payload.timeout_seconds === undefined ? {} : { timeout: Duration.seconds(payload.timeout_seconds) })
+})
+
+/** The errors of a claim that did not start a run, as the client sees them. */
+const refused = (conversationId: string) => (error: Exclude<OrchestratorErrors, { _tag: "PipelineFailed" }>) => {
+  switch (error._tag) {
+    case "ConversationNotFound":
+      return new NotFound({ message: `No conversation ${conversationId}.` })
+    case "ConversationAlreadyProcessed":
+      return new RunConflict({
+        message: `Conversation ${conversationId} was already processed; send {"force_reprocess": true} to run it again.`,
+        reason: "already_processed",
+        conversation_id: conversationId,
+        pipeline_execution_id: null
+      })
+    case "ConversationInProgress":
+      return new RunConflict({
+        message: `Conversation ${conversationId} is being processed right now` +
+          (error.executionId === null ? "; try again when that run finishes." : ` by run ${error.executionId}; follow it at /pipeline/status/${error.executionId}.`),
+        reason: "in_progress",
+        conversation_id: conversationId,
+        pipeline_execution_id: error.executionId
+      })
+    case "UserBusy":
+      return new RunConflict({
+        message:
+          "Another conversation of this player is being processed and did not finish within the run's budget; try again when it has.",
+        reason: "user_busy",
+        conversation_id: conversationId,
+        pipeline_execution_id: null
+      })
+  }
+}
+
+/**
+ * The pipeline endpoints. The flag is checked first: with UNIFIED_PIPELINE_ENABLED=false nothing
+ * is claimed, whatever the conversation. A run's outcome picks the status: 200 every stage ran,
+ * 202 a recoverable stage failed, 500 (`RunFailed`) a critical stage failed or the budget ran out.
+ */
+export const PipelineLive = HttpApiBuilder.group(Api, "pipeline", (handlers) =>
+  Effect.gen(function*() {
+    const orchestrator = yield* PipelineOrchestrator
+    const config = yield* AppConfig
+    const executions = yield* ExecutionRepository
+    const progress = yield* ExecutionProgress
+    const stats = yield* PipelineStats
+
+    const whenEnabled = config.pipelineEnabled ? Effect.void : Effect.fail(disabled)
+
+    return handlers
+      .handle("process", ({ path, payload }) =>
+        Effect.gen(function*() {
+          yield* whenEnabled
+          const conversationId = path.conversation_id
+          const report = yield* orchestrator.process(conversationId, options("http_sync", payload)).pipe(
+            Effect.catchAll((error): Effect.Effect<never, RunFailed | RunConflict | NotFound> =>
+              error._tag === "PipelineFailed"
+                ? Effect.flatMap(executions.find(error.executionId), (execution) =>
+                  Effect.fail(failed(error, Option.match(execution, { onNone: () => ({}), onSome: (e) => e.stage_results }))))
+                : Effect.fail(refused(conversationId)(error))
+            )
+          )
+          // The success union picks the status by the body's `status`: 200 success, 202 partial_success.
+          const [firstFailed] = report.failedStages
+          return firstFailed === undefined ? succeeded(report) : partiallySucceeded(report, firstFailed)
+        }))
+      .handle("processAsync", ({ path, payload }) =>
+        Effect.gen(function*() {
+          yield* whenEnabled
+          const conversationId = path.conversation_id
+          const executionId = yield* orchestrator.submit(conversationId, options("http_async", payload)).pipe(
+            Effect.mapError(refused(conversationId))
+          )
+          return { execution_id: executionId, status: "queued" as const, check_status_url: `/pipeline/status/${executionId}` }
+        }))
+      .handle("status", ({ path }) =>
+        Effect.gen(function*() {
+          const found = yield* progress.status(path.execution_id)
+          if (Option.isNone(found)) {
+            return yield* new NotFound({ message: `No pipeline execution ${path.execution_id}.` })
+          }
+          const { estimatedCompletionAt, execution, progressPercent, stageName } = found.value
+          return {
+            execution_id: execution.id,
+            conversation_id: execution.conversation_id,
+            status: execution.status,
+            progress_percent: progressPercent,
+            stage_name: stageName,
+            started_at: execution.started_at,
+            completed_at: execution.completed_at,
+            estimated_completion_at: estimatedCompletionAt,
+            stage_results: publicStageResults(execution.stage_results),
+            trigger: execution.trigger,
+            attempt: execution.attempt,
+            failed_stage: execution.failed_stage,
+            error: execution.error
+          }
+        }))
+      .handle("stats", () => stats.last24h())
+  }))
