@@ -179,10 +179,10 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
     /** Claims a named conversation, waiting (within the budget) while the user's mailbox is busy. */
     const claimNamed = (conversationId: string, executionId: string, options: ProcessOptions) =>
       leases.claim({ conversationId, owner: `${instance.id}/${executionId}`, force: options.forceReprocess ?? false }).pipe(
-        Effect.retry({ schedule: UserMailboxWait, while: (error) => error._tag === "UserBusy" }),
-        Effect.timeoutFail({
-          duration: options.timeout ?? config.pipelineTimeout,
-          onTimeout: () => new UserBusy({ userId: "unknown" })
+        // Within the run's budget; past it the last UserBusy is the answer (409).
+        Effect.retry({
+          schedule: Schedule.upTo(UserMailboxWait, options.timeout ?? config.pipelineTimeout),
+          while: (error) => error._tag === "UserBusy"
         }),
         Effect.catchTags({
           ConversationBusy: () =>
