@@ -5,6 +5,7 @@ import { ReadyPromptRepository } from "./services/ReadyPromptRepository.js"
 import { StreamState } from "./services/StreamState.js"
 import { TaskSecret } from "./services/TaskSecret.js"
 import { UserRepository } from "./services/UserRepository.js"
+import { VoiceCallRepository } from "./services/VoiceCallRepository.js"
 
 /**
  * Every service the HTTP handlers and the pipeline use, over the database and configuration
@@ -17,5 +18,6 @@ export const AppServices = Layer.mergeAll(
   ConversationRepository.Default,
   ReadyPromptRepository.Default,
   HealthService.Default,
-  TaskSecret.Default
+  TaskSecret.Default,
+  VoiceCallRepository.Default
 ).pipe(Layer.provideMerge(StreamState.Default))

@@ -1,11 +1,13 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Effect, Option } from "effect"
+import { AppConfig } from "../../services/AppConfig.js"
 import { ConversationRepository } from "../../services/ConversationRepository.js"
 import { ReadyPromptRepository } from "../../services/ReadyPromptRepository.js"
 import { UserRepository } from "../../services/UserRepository.js"
 import { Api } from "../Api.js"
 import { NotFound } from "../Errors.js"
 import { UserStateResponse } from "../groups/Users.js"
+import { onDemandPrompt } from "./OnDemandPrompt.js"
 
 const unknownUser = (userId: string) =>
   new NotFound({ message: `No user ${userId}; create it with PUT /users/${userId}.` })
@@ -16,6 +18,7 @@ export const UsersLive = HttpApiBuilder.group(Api, "users", (handlers) =>
     const users = yield* UserRepository
     const conversations = yield* ConversationRepository
     const prompts = yield* ReadyPromptRepository
+    const { pipelineEnabled } = yield* AppConfig
 
     return handlers
       .handle("upsertUser", ({ path, payload }) =>
@@ -36,18 +39,21 @@ export const UsersLive = HttpApiBuilder.group(Api, "users", (handlers) =>
           Effect.orDie,
           Effect.flatMap(Option.match({ onNone: () => Effect.fail(unknownUser(path.user_id)), onSome: Effect.succeed }))
         ))
+      // With the pipeline off no ready prompt is kept up to date: build one from the current state.
       .handle("getPrompt", ({ path, urlParams }) =>
-        prompts.current(path.user_id, urlParams.platform).pipe(
-          Effect.orDie,
-          Effect.flatMap(Option.match({
-            onNone: () =>
-              Effect.fail(
-                new NotFound({
-                  message:
-                    `No ready ${urlParams.platform} prompt for user ${path.user_id} yet; the pipeline builds one after the user's first processed conversation.`
-                })
-              ),
-            onSome: (prompt) => Effect.succeed({ ...prompt, source: "ready" as const })
-          }))
-        ))
+        !pipelineEnabled
+          ? onDemandPrompt(path.user_id, urlParams.platform)
+          : prompts.current(path.user_id, urlParams.platform).pipe(
+            Effect.orDie,
+            Effect.flatMap(Option.match({
+              onNone: () =>
+                Effect.fail(
+                  new NotFound({
+                    message:
+                      `No ready ${urlParams.platform} prompt for user ${path.user_id} yet; the pipeline builds one after the user's first processed conversation.`
+                  })
+                ),
+              onSome: (prompt) => Effect.succeed({ ...prompt, source: "ready" as const })
+            }))
+          ))
   }))
