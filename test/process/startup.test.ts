@@ -1,0 +1,48 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { mkdtemp, readdir, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { runToExit, startService } from "../support/ServiceProcess.js"
+
+/**
+ * `npm start` as an operator runs it: no DATABASE_URL (the embedded database under DATA_DIR), no
+ * secrets, nothing configured. It must come up and answer its health probe, and a malformed
+ * setting must stop it with one line an operator can act on.
+ */
+
+describe("the service as a process", () => {
+  it.scopedLive("starts on the embedded database with nothing configured and answers its health probe", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* Effect.acquireRelease(
+        Effect.promise(() => mkdtemp(join(tmpdir(), "aftertalk-embedded-"))),
+        (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+      )
+      const service = yield* startService("embedded", { DATA_DIR: join(dataDir, "data") }, { readyWithin: "30 seconds" })
+
+      const health = yield* service.send("GET", "/pipeline/health")
+      expect(health.status).toBe(200)
+      expect(health.json).toMatchObject({ status: "healthy", database: "ok", stream: "running", queue_depth: 0 })
+      // The embedded database lives where DATA_DIR says, not in the working directory.
+      expect((yield* Effect.promise(() => readdir(join(dataDir, "data")))).length).toBeGreaterThan(0)
+      // Without TASK_SECRET the API still refuses strangers.
+      expect((yield* service.send("GET", `/users/${crypto.randomUUID()}`)).status).toBe(401)
+
+      const exit = yield* service.stop("SIGTERM")
+      expect(exit).toEqual({ code: 0, signal: null })
+    }), 60_000)
+
+  it.live("stops with one line naming a malformed setting, exit code 1 and no stack trace", () =>
+    Effect.gen(function*() {
+      const result = yield* runToExit({ DATA_DIR: "memory://", STALE_AFTER: "soon" })
+
+      expect(result.code).toBe(1)
+      const lines = result.stderr.split("\n").filter((line) => line.trim() !== "")
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toContain("STALE_AFTER")
+      expect(lines[0]).toContain(`"soon"`)
+      expect(`${result.stdout}\n${result.stderr}`).not.toMatch(/^\s+at /m)
+      // It stopped before doing anything: no database opened, nothing listening.
+      expect(result.stdout).not.toMatch(/Listening on|PGlite/)
+    }), 60_000)
+})
