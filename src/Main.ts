@@ -11,13 +11,19 @@ const MainLive = Layer.mergeAll(HttpLive, ConversationStreamLive).pipe(
   Layer.provide(AppConfig.Default)
 )
 
+/** Start-up failures a person can fix are one line on stderr and exit code 1, not a stack trace. */
+const stopWith = (line: string) =>
+  Console.error(`aftertalk: ${line}`).pipe(Effect.zipRight(Effect.sync(() => {
+    process.exitCode = 1
+  })))
+
 Layer.launch(MainLive).pipe(
-  // A malformed setting stops start-up with one line naming the variable.
-  Effect.catchIf(ConfigError.isConfigError, (error) =>
-    Console.error(`aftertalk: invalid configuration: ${describeConfigError(error)}`).pipe(
-      Effect.zipRight(Effect.sync(() => {
-        process.exitCode = 1
-      }))
-    )),
+  Effect.catchIf(ConfigError.isConfigError, (error) => stopWith(`invalid configuration: ${describeConfigError(error)}`)),
+  Effect.catchTags({
+    SqlError: (error) =>
+      stopWith(`cannot use the database (${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}); check DATABASE_URL`),
+    MigrationError: (error) => stopWith(`database migration failed: ${error.message}`),
+    ServeError: (error) => stopWith(`cannot listen: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}; check HOST and PORT`)
+  }),
   NodeRuntime.runMain
 )

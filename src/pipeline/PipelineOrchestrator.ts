@@ -66,7 +66,7 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
         return { completedAtMs, totalDurationMs: completedAtMs - startedAtMs, results, claim, executionId }
       })
 
-    const execute = (claim: Claim, executionId: string, options: ProcessOptions) =>
+    const execute = (claim: Claim, executionId: string, options: ProcessOptions, claimedAtMs: number) =>
       Effect.gen(function*() {
         const startedAtMs = yield* Clock.currentTimeMillis
         const budget = options.timeout ?? config.pipelineTimeout
@@ -136,10 +136,17 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
       }).pipe(
         Effect.scoped,
         Effect.onInterrupt(() =>
-          Effect.all([
-            leases.release(claim, { _tag: "Interrupted" }),
-            executions.finish({ id: executionId, status: "failed", error: "interrupted by shutdown; queued again", failedStage: null, totalDurationMs: 0 })
-          ], { discard: true }).pipe(Effect.orDie)
+          Effect.gen(function*() {
+            const interruptedAtMs = yield* Clock.currentTimeMillis
+            yield* leases.release(claim, { _tag: "Interrupted" })
+            yield* executions.finish({
+              id: executionId,
+              status: "failed",
+              error: "interrupted by shutdown; queued again",
+              failedStage: null,
+              totalDurationMs: interruptedAtMs - claimedAtMs
+            })
+          }).pipe(Effect.orDie)
         ),
         Effect.withSpan("PipelineOrchestrator.execute", { attributes: { conversation_id: claim.conversationId } }),
         Effect.annotateLogs({ conversation_id: claim.conversationId, execution_id: executionId })
@@ -211,7 +218,7 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
       const executionId = randomUUID()
       const claim = yield* claimNamed(conversationId, executionId, options)
       yield* createExecution(claim, executionId, options.trigger, "processing")
-      return yield* execute(claim, executionId, options)
+      return yield* execute(claim, executionId, options, yield* Clock.currentTimeMillis)
     })
 
     /** Claims a conversation now and runs it in the background; answers the execution id at once. */
@@ -219,7 +226,7 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
       const executionId = randomUUID()
       const claim = yield* claimNamed(conversationId, executionId, options)
       yield* createExecution(claim, executionId, options.trigger, "queued")
-      yield* FiberSet.run(background, execute(claim, executionId, options).pipe(
+      yield* FiberSet.run(background, execute(claim, executionId, options, yield* Clock.currentTimeMillis).pipe(
         Effect.catchTag("PipelineFailed", (failed) => Effect.logWarning(`background run failed: ${failed.reason}`))
       ))
       return executionId
@@ -229,7 +236,7 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
     const runClaimed = Effect.fn("PipelineOrchestrator.runClaimed")(function*(claim: Claim, options: ProcessOptions) {
       const executionId = randomUUID()
       yield* createExecution(claim, executionId, options.trigger, "processing")
-      return yield* execute(claim, executionId, options)
+      return yield* execute(claim, executionId, options, yield* Clock.currentTimeMillis)
     })
 
     /** Waits until background runs have finished (graceful shutdown). */

@@ -6,7 +6,10 @@ import { Config, ConfigError, Duration, Effect, Either, Option, Redacted } from 
  */
 
 const fail = (name: string, expected: string, got: string) =>
-  Either.left(ConfigError.InvalidData([name], `${name}: expected ${expected}, got ${JSON.stringify(got)}`))
+  Either.left(ConfigError.InvalidData([name], `expected ${expected}, got ${JSON.stringify(got)}`))
+
+// Config may prefix the variable's name to a path that already names it: say it once.
+const variableOf = (path: ReadonlyArray<string>) => path.filter((segment, i) => segment !== path[i - 1]).join(".")
 
 /** A duration as an Effect duration string ("90 seconds", "15 minutes") or plain milliseconds. */
 export const duration = (name: string, fallback: Duration.DurationInput) =>
@@ -105,8 +108,8 @@ export const describeConfigError = (error: ConfigError.ConfigError): string =>
   ConfigError.reduceWithContext(error, undefined, {
     andCase: (_, left: string, right: string) => `${left}; ${right}`,
     orCase: (_, left: string, right: string) => `${left}; ${right}`,
-    invalidDataCase: (_, path, message) => (message.startsWith(`${path.join(".")}:`) ? message : `${path.join(".")}: ${message}`),
-    missingDataCase: (_, path, message) => `${path.join(".")}: ${message}`,
-    sourceUnavailableCase: (_, path, message) => `${path.join(".")}: ${message}`,
-    unsupportedCase: (_, path, message) => `${path.join(".")}: ${message}`
+    invalidDataCase: (_, path, message) => `${variableOf(path)}: ${message}`,
+    missingDataCase: (_, path, message) => `${variableOf(path)}: ${message}`,
+    sourceUnavailableCase: (_, path, message) => `${variableOf(path)}: ${message}`,
+    unsupportedCase: (_, path, message) => `${variableOf(path)}: ${message}`
   })

@@ -62,6 +62,14 @@ export class ConversationLeases extends Effect.Service<ConversationLeases>()("af
             AND (pipeline_lease_owner IS NULL OR pipeline_lease_expires_at <= now())
           RETURNING id`
         if (user.length === 0) return yield* new UserBusy({ userId: row.user_id })
+        if (row.status === "processing") {
+          // Taking over an expired lease: the run that held it died; close its execution.
+          yield* sql`
+            UPDATE pipeline_executions
+            SET status = 'failed', completed_at = now(), current_stage = NULL,
+                error = 'lease expired: the run stopped without finishing; claimed again'
+            WHERE conversation_id = ${input.conversationId} AND status IN ('queued', 'processing')`
+        }
         const [claimed] = yield* sql<{ processing_attempts: number }>`
           UPDATE conversations
           SET status = 'processing', lease_owner = ${input.owner},

@@ -204,6 +204,28 @@ describe.skipIf(!postgresAvailable)("PipelineOrchestrator", () => {
         expect((yield* Ref.get(calls)).length).toBe(18)
       }))
 
+    it.scoped("takes over an expired lease and closes the dead run's execution", () =>
+      Effect.gen(function*() {
+        const { conversationId, orchestrator, userId } = yield* setup()
+        const sql = yield* SqlClient.SqlClient
+        // A crashed instance: the conversation still `processing`, its lease and run left behind.
+        yield* sql`
+          UPDATE conversations SET status = 'processing', lease_owner = 'dead/1',
+                 lease_expires_at = now() - interval '1 second', processing_attempts = 1
+          WHERE id = ${conversationId}`
+        const [dead] = yield* sql<{ id: string }>`
+          INSERT INTO pipeline_executions (conversation_id, user_id, trigger, status, started_at)
+          VALUES (${conversationId}, ${userId}, 'stream', 'processing', now() - interval '1 minute')
+          RETURNING id`
+        const report = yield* orchestrator.process(conversationId, { trigger: "http_sync" })
+        expect(report.status).toBe("success")
+        const [closed] = yield* sql<{ status: string; error: string | null }>`
+          SELECT status, error FROM pipeline_executions WHERE id = ${dead?.id ?? ""}`
+        expect(closed?.status).toBe("failed")
+        expect(closed?.error).toContain("lease expired")
+        expect(yield* conversationRow(conversationId)).toMatchObject({ status: "processed", processing_attempts: 2 })
+      }))
+
     it.scoped("an unknown conversation is not found", () =>
       Effect.gen(function*() {
         const { orchestrator } = yield* setup()
