@@ -2,43 +2,18 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { makeOrchestrator } from "../../src/pipeline/PipelineOrchestrator.js"
-import { step } from "../../src/pipeline/PipelineStep.js"
 import { RecoverableRetry } from "../../src/pipeline/RunStages.js"
 import { AppConfig } from "../../src/services/AppConfig.js"
 import { ConversationLeases } from "../../src/services/ConversationLeases.js"
 import { ExecutionRepository } from "../../src/services/ExecutionRepository.js"
 import { Instance } from "../../src/services/Instance.js"
-import {
-  criticalFailure,
-  criticalStage,
-  isCritical,
-  recoverableFailure,
-  recoverableStage,
-  type StageName,
-  stageNames,
-  type StageOutputs
-} from "../../src/stages/Stage.js"
+import { type StageName, stageNames } from "../../src/stages/Stage.js"
 import { postgresAvailable, testEnv } from "../support/Db.js"
+import { stagesActing } from "../support/FakeStages.js"
 import { insertConversation, insertPlayer, smallTalk, testDatabaseWithInputs } from "../stages/fixtures.js"
 
 /** What a fake stage does on each call: succeed, fail, or hang (for budgets and interrupts). */
 type Behaviour = "ok" | "fail" | "fail-once" | "hang"
-
-const fakeOutputs: StageOutputs = {
-  extraction: {
-    facts: [], threads: [], thoughts: [], summary: "", emotional_tone: "neutral",
-    metric_deltas: { intimacy: 0, passion: 0, trust: 0, secureness: 0 },
-    signals: { horsemen: [], repair_attempt: "none", vulnerability_exchange: false }
-  },
-  memory_update: { inserted: 0, superseded: 0, unchanged: 0, withoutEmbedding: 0 },
-  life_sim: [],
-  emotional: { arousal: 0.5, valence: 0.5, dominance: 0.5, intimacy: 0.5 },
-  game_state: { applied: true, scoreBefore: 50, scoreAfter: 50, metrics: { intimacy: 50, passion: 50, trust: 50, secureness: 50 }, chapter: 1, gameStatus: "active", events: [] },
-  conflict: { temperature: 0, zone: "calm", events: [] },
-  touchpoint: Option.none(),
-  summary: { summary: "" },
-  prompt_builder: { text: { tokenCount: 1 }, voice: { tokenCount: 1 } }
-}
 
 const fakePipeline = (calls: Ref.Ref<ReadonlyArray<StageName>>, behaviours: Partial<Record<StageName, Behaviour>>) => {
   const act = (name: StageName) =>
@@ -51,11 +26,7 @@ const fakePipeline = (calls: Ref.Ref<ReadonlyArray<StageName>>, behaviours: Part
         return yield* Effect.fail(new Error(`${name} broke`))
       }
     })
-  return stageNames.map((name) =>
-    isCritical(name)
-      ? step(criticalStage({ name, timeout: "5 seconds", run: () => act(name).pipe(Effect.mapError(criticalFailure(name)), Effect.as(fakeOutputs[name])) }))
-      : step(recoverableStage({ name, timeout: "5 seconds", run: () => act(name).pipe(Effect.mapError(recoverableFailure(name)), Effect.as(fakeOutputs[name])) }))
-  )
+  return stagesActing((name) => act(name), { timeout: "5 seconds" })
 }
 
 const services = Layer.mergeAll(ConversationLeases.Default, ExecutionRepository.Default, Instance.Default).pipe(

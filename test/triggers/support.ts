@@ -1,7 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import pg from "pg"
-import { Context, Duration, Effect, Layer, Option, Schedule } from "effect"
-import { step } from "../../src/pipeline/PipelineStep.js"
+import { Context, Duration, Effect, Layer, Schedule } from "effect"
 import { AppConfig } from "../../src/services/AppConfig.js"
 import { ConversationClaims } from "../../src/services/ConversationClaims.js"
 import { ConversationLeases } from "../../src/services/ConversationLeases.js"
@@ -12,21 +11,12 @@ import { Instance } from "../../src/services/Instance.js"
 import { PipelineInputs } from "../../src/services/PipelineInputs.js"
 import { StreamState } from "../../src/services/StreamState.js"
 import { TaskRuns } from "../../src/services/TaskRuns.js"
-import {
-  criticalFailure,
-  criticalStage,
-  isCritical,
-  type PipelineRun,
-  recoverableFailure,
-  recoverableStage,
-  type StageName,
-  stageNames,
-  type StageOutputs
-} from "../../src/stages/Stage.js"
+import { type PipelineRun, type StageName, stageNames } from "../../src/stages/Stage.js"
 import { ConversationStream } from "../../src/triggers/ConversationStream.js"
 import { PipelineRunner } from "../../src/triggers/PipelineRunner.js"
 import { Tasks } from "../../src/triggers/Tasks.js"
 import { freshDatabaseUrl, testEnv } from "../support/Db.js"
+import { stagesActing } from "../support/FakeStages.js"
 
 /**
  * One aftertalk instance for trigger tests: the real claim, leases, executions, orchestrator,
@@ -40,22 +30,6 @@ export type Behaviour = { readonly _tag: "ok"; readonly delayMs: number } | { re
 export const ok = (delayMs = 0): Behaviour => ({ _tag: "ok", delayMs })
 export const fail: Behaviour = { _tag: "fail" }
 export const hang: Behaviour = { _tag: "hang" }
-
-const fakeOutputs: StageOutputs = {
-  extraction: {
-    facts: [], threads: [], thoughts: [], summary: "", emotional_tone: "neutral",
-    metric_deltas: { intimacy: 0, passion: 0, trust: 0, secureness: 0 },
-    signals: { horsemen: [], repair_attempt: "none", vulnerability_exchange: false }
-  },
-  memory_update: { inserted: 0, superseded: 0, unchanged: 0, withoutEmbedding: 0 },
-  life_sim: [],
-  emotional: { arousal: 0.5, valence: 0.5, dominance: 0.5, intimacy: 0.5 },
-  game_state: { applied: true, scoreBefore: 50, scoreAfter: 50, metrics: { intimacy: 50, passion: 50, trust: 50, secureness: 50 }, chapter: 1, gameStatus: "active", events: [] },
-  conflict: { temperature: 0, zone: "calm", events: [] },
-  touchpoint: Option.none(),
-  summary: { summary: "" },
-  prompt_builder: { text: { tokenCount: 1 }, voice: { tokenCount: 1 } }
-}
 
 export type Behaviours = Partial<Record<StageName, StageBehaviour>>
 
@@ -71,13 +45,10 @@ const act = (name: StageName, behaviour: Behaviour) =>
 
 /** The stages (by default all nine), each behaving as given (default: succeed at once). */
 export const fakeSteps = (behaviours: Behaviours = {}, stages: ReadonlyArray<StageName> = stageNames) =>
-  stages.map((name) => {
+  stagesActing((name, run) => {
     const given = behaviours[name] ?? ok()
-    const behaviourOf = (run: PipelineRun) => (typeof given === "function" ? given(run) : given)
-    return isCritical(name)
-      ? step(criticalStage({ name, timeout: "20 seconds", run: (run) => act(name, behaviourOf(run)).pipe(Effect.mapError(criticalFailure(name)), Effect.as(fakeOutputs[name])) }))
-      : step(recoverableStage({ name, timeout: "20 seconds", run: (run) => act(name, behaviourOf(run)).pipe(Effect.mapError(recoverableFailure(name)), Effect.as(fakeOutputs[name])) }))
-  })
+    return act(name, typeof given === "function" ? given(run) : given)
+  }, { stages })
 
 /** Short intervals: a stale conversation is due after 300 ms, the stream polls every 50 ms. */
 export const fastEnv: Record<string, string> = {

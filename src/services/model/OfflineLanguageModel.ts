@@ -1,8 +1,9 @@
 import { Effect, Option, Schema } from "effect"
+import { offlineLifeEventsFrom } from "../../domain/LifeSimOffline.js"
+import { seededRandom } from "../../domain/SeededRandom.js"
 import type { LanguageModelProvider, ObjectRequest, TextRequest } from "../LanguageModel.js"
 import { ModelOutputInvalid, ModelRejected, ModelUnavailable } from "./ModelError.js"
 import { extractOffline } from "./OfflineExtraction.js"
-import { lifeEventsOffline } from "./OfflineLifeEvents.js"
 import { summarizeTranscript } from "./OfflineSummary.js"
 import { findTranscript, parseTranscript } from "./Transcript.js"
 
@@ -18,7 +19,8 @@ export const offlineAnswer = (request: TextRequest & { readonly name: string }):
     case "extraction":
       return Option.some(extractOffline(transcriptOf(request.prompt)))
     case "life_events":
-      return Option.some(lifeEventsOffline(`${request.system}\n${request.prompt}`))
+      // The game's own offline generator, seeded by the request (which names the player and date).
+      return Option.some({ events: offlineLifeEventsFrom(seededRandom(request.system, request.prompt)) })
     default:
       return Option.none()
   }

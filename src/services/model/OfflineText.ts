@@ -18,17 +18,6 @@ export const hashString = (text: string, seed = 0x811c9dc5): number => {
   return hash >>> 0
 }
 
-/** mulberry32: a seeded source of numbers in [0, 1), the same sequence for the same seed. */
-export const seededRandom = (seed: number): () => number => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Curly quotes to straight ones, so patterns need only one spelling. */
 export const normalizeQuotes = (text: string): string => text.replace(/[\u2018\u2019\u02bc]/g, "'").replace(/[\u201c\u201d]/g, "\"")

@@ -1,0 +1,49 @@
+import { Duration, Effect, Option } from "effect"
+import { step } from "../../src/pipeline/PipelineStep.js"
+import {
+  criticalFailure,
+  criticalStage,
+  isCritical,
+  type PipelineRun,
+  recoverableFailure,
+  recoverableStage,
+  type StageName,
+  stageNames,
+  type StageOutputs
+} from "../../src/stages/Stage.js"
+
+/**
+ * Stand-ins for the nine stages, for tests of the orchestrator and the triggers: each does what
+ * `act` says (succeed, fail, hang…) and hands on a neutral output, so no model or game rule runs.
+ */
+
+export const neutralOutputs: StageOutputs = {
+  extraction: {
+    facts: [], threads: [], thoughts: [], summary: "", emotional_tone: "neutral",
+    metric_deltas: { intimacy: 0, passion: 0, trust: 0, secureness: 0 },
+    signals: { horsemen: [], repair_attempt: "none", vulnerability_exchange: false }
+  },
+  memory_update: { inserted: 0, superseded: 0, unchanged: 0, withoutEmbedding: 0 },
+  life_sim: [],
+  emotional: { arousal: 0.5, valence: 0.5, dominance: 0.5, intimacy: 0.5 },
+  game_state: {
+    applied: true, scoreBefore: 50, scoreAfter: 50,
+    metrics: { intimacy: 50, passion: 50, trust: 50, secureness: 50 }, chapter: 1, gameStatus: "active", events: []
+  },
+  conflict: { temperature: 0, zone: "calm", events: [] },
+  touchpoint: Option.none(),
+  summary: { summary: "" },
+  prompt_builder: { text: { tokenCount: 1 }, voice: { tokenCount: 1 } }
+}
+
+/** The given stages (all nine by default) doing `act`; a failure of `act` is the stage's typed error. */
+export const stagesActing = (
+  act: (name: StageName, run: PipelineRun) => Effect.Effect<unknown, Error>,
+  options: { readonly stages?: ReadonlyArray<StageName>; readonly timeout?: Duration.DurationInput } = {}
+) =>
+  (options.stages ?? stageNames).map((name) => {
+    const timeout = options.timeout ?? "20 seconds"
+    return isCritical(name)
+      ? step(criticalStage({ name, timeout, run: (run) => act(name, run).pipe(Effect.mapError(criticalFailure(name)), Effect.as(neutralOutputs[name])) }))
+      : step(recoverableStage({ name, timeout, run: (run) => act(name, run).pipe(Effect.mapError(recoverableFailure(name)), Effect.as(neutralOutputs[name])) }))
+  })
