@@ -48,7 +48,7 @@ Signed-By: ${signed_by}
 SRC
 
 apt_private=(-o "Dir::Etc::sourcelist=$work/trixie.sources" -o "Dir::Etc::sourceparts=-"
-  -o "Dir::State::Lists=$work/lists" -o "APT::Get::List-Cleanup=0")
+  -o "Dir::State::Lists=$work/lists" -o "APT::Get::List-Cleanup=0" -o "APT::Sandbox::User=root")
 
 echo "pgvector: installing build dependencies"
 export DEBIAN_FRONTEND=noninteractive
