@@ -149,7 +149,7 @@ const program = Effect.gen(function*() {
   yield* line("ratio 8 / 1", `${(rate(parallel) / rate(serial)).toFixed(2)}x`)
 
   const prompts = yield* promptReads
-  yield* Console.log(`\nprompt hot path (${prompts.kind}, GET /users/{id}/prompt over HTTP)`)
+  yield* Console.log(`\nprompt hot path (${prompts.kind}, GET /users/{id}/prompt over HTTP; the client shares the server's process and CPU)`)
   yield* line("ready prompt, one at a time: p50 / p95", `${ms(prompts.ready.p50)} / ${ms(prompts.ready.p95)}`)
   yield* line("ready prompt, 16 concurrent: reads per second", `${prompts.rps.toFixed(0)}`)
   if (prompts.onDemand !== undefined) {

@@ -17,6 +17,7 @@ import { type PipelineRun, stageNames } from "../stages/Stage.js"
 import { ConversationInProgress, PipelineFailed } from "./PipelineErrors.js"
 import type { PipelineReport } from "./PipelineReport.js"
 import type { PipelineStep } from "./PipelineStep.js"
+import { type BudgetExceeded, describeStop } from "./RunStopped.js"
 import { type CurrentStage, runStages } from "./RunStages.js"
 
 export interface ProcessOptions {
@@ -60,7 +61,7 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
         Effect.repeat(Schedule.spaced(heartbeatEvery))
       )
 
-    const finish = (claim: Claim, executionId: string, startedAtMs: number, results: StageResults) =>
+    const timing = (claim: Claim, executionId: string, startedAtMs: number, results: StageResults) =>
       Effect.gen(function*() {
         const completedAtMs = yield* Clock.currentTimeMillis
         return { completedAtMs, totalDurationMs: completedAtMs - startedAtMs, results, claim, executionId }
@@ -86,34 +87,28 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
           const results: StageResults = Object.fromEntries(
             stageNames.map((stage) => [stage, { status: "skipped", success: true, duration_ms: 0, error: null }])
           )
-          return yield* complete(yield* finish(claim, executionId, startedAtMs, results), [], true)
+          return yield* complete(yield* timing(claim, executionId, startedAtMs, results), [], true)
         }
 
         const current = yield* Ref.make<CurrentStage>(Option.none())
         const outcome = yield* runStages({ steps, run, context, current, executions }).pipe(
           Effect.timeoutFail({
             duration: budget,
-            onTimeout: () => ({ _tag: "BudgetExceeded" as const })
+            onTimeout: (): BudgetExceeded => ({ _tag: "BudgetExceeded" })
           }),
           Effect.either
         )
         if (outcome._tag === "Right") {
-          const done = yield* finish(claim, executionId, startedAtMs, outcome.right.results)
+          const done = yield* timing(claim, executionId, startedAtMs, outcome.right.results)
           return yield* complete(done, outcome.right.failedStages, false)
         }
         const failedAtMs = yield* Clock.currentTimeMillis
-        const failure = outcome.left
-        const running = yield* Ref.get(current)
-        const failedStage = failure._tag === "StagesStopped"
-          ? failure.error.stage
-          : Option.match(running, { onNone: () => stageNames[stageNames.length - 1], onSome: (c) => c.stage })
-        const stageStartedAtMs = failure._tag === "StagesStopped"
-          ? failure.stageStartedAtMs
-          : Option.match(running, { onNone: () => startedAtMs, onSome: (c) => c.startedAtMs })
-        const reason = failure._tag === "StagesStopped"
-          ? `critical stage ${failedStage} failed: ${failure.error.message}`
-          : `pipeline timeout of ${Duration.format(budget)} exceeded while ${failedStage} was running`
-        const error = failure._tag === "StagesStopped" ? failure.error.message : reason
+        const { error, failedStage, reason, stageStartedAtMs } = describeStop({
+          stop: outcome.left,
+          running: yield* Ref.get(current),
+          runStartedAtMs: startedAtMs,
+          budget
+        })
         yield* executions.finish({
           id: executionId,
           status: "failed",
@@ -153,7 +148,7 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
       )
 
     const complete = (
-      done: Effect.Effect.Success<ReturnType<typeof finish>>,
+      done: Effect.Effect.Success<ReturnType<typeof timing>>,
       failedStages: PipelineReport["failedStages"],
       skipped: boolean
     ) =>
