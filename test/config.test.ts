@@ -93,6 +93,13 @@ describe("configuration", () => {
       expect(message.split("\n")).toHaveLength(1)
     }))
 
+  it.effect("an empty secret counts as unset: OPENAI_API_KEY= runs the offline provider", () =>
+    Effect.gen(function*() {
+      const config = yield* load({ OPENAI_API_KEY: "", TASK_SECRET: "  " })
+      expect(Option.isNone(config.openAiApiKey)).toBe(true)
+      expect(Option.isNone(config.taskSecret)).toBe(true)
+    }))
+
   it.effect("several malformed values are all named", () =>
     Effect.gen(function*() {
       const result = yield* Effect.either(load({ PORT: "x", MAX_ATTEMPTS: "-1" }))

@@ -59,7 +59,11 @@ const nonEmpty = (name: string) =>
     Config.mapOrFail((raw) => (raw.trim().length > 0 ? Either.right(raw.trim()) : fail(name, "a non-empty value", raw)))
   )
 
-const secret = (name: string) => Config.option(nonEmpty(name).pipe(Config.map(Redacted.make)))
+/** A secret; an empty value counts as unset (`OPENAI_API_KEY= npm start` runs offline). */
+const secret = (name: string) =>
+  Config.option(Config.string(name)).pipe(
+    Config.map((value) => Option.map(Option.filter(value, (raw) => raw.trim() !== ""), (raw) => Redacted.make(raw.trim())))
+  )
 
 const url = (name: string) =>
   Config.option(
@@ -68,7 +72,11 @@ const url = (name: string) =>
     )
   )
 
-export const appConfig = Config.all({
+/**
+ * Each variable of API.md's table, defined once. Layers that read their own settings (the model
+ * providers) use these same definitions, so defaults and validation never drift apart.
+ */
+export const settings = {
   port: integer("PORT", 8080, 0, 65535),
   host: nonEmpty("HOST").pipe(Config.withDefault("127.0.0.1")),
   databaseUrl: secret("DATABASE_URL"),
@@ -95,7 +103,9 @@ export const appConfig = Config.all({
   leaseDuration: duration("LEASE_DURATION", "60 seconds"),
   shutdownGrace: duration("SHUTDOWN_GRACE", "20 seconds"),
   instanceId: Config.option(nonEmpty("INSTANCE_ID"))
-})
+}
+
+export const appConfig = Config.all(settings)
 
 export type AppSettings = Config.Config.Success<typeof appConfig>
 

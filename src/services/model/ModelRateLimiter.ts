@@ -1,4 +1,5 @@
-import { Config, Duration, Effect, Layer, RateLimiter } from "effect"
+import { Duration, Effect, Layer, RateLimiter } from "effect"
+import { settings } from "../AppConfig.js"
 
 export interface ModelRateLimits {
   readonly requestsPerMinute: number
@@ -53,9 +54,6 @@ const make = (limits: ModelRateLimits) =>
     }
   })
 
-const positive = (name: string) =>
-  Config.integer(name).pipe(Config.validate({ message: `${name} must be a positive integer`, validation: (n) => n > 0 }))
-
 /**
  * Client-side limits from `OPENAI_RPM` (default 3000) and `OPENAI_TPM` (default 1000000), so a busy
  * instance waits instead of collecting 429s. Shared by every model call of the process: both
@@ -66,8 +64,8 @@ const positive = (name: string) =>
  */
 export class ModelRateLimiter extends Effect.Service<ModelRateLimiter>()("aftertalk/ModelRateLimiter", {
   scoped: Effect.gen(function*() {
-    const requestsPerMinute = yield* positive("OPENAI_RPM").pipe(Config.withDefault(3000))
-    const tokensPerMinute = yield* positive("OPENAI_TPM").pipe(Config.withDefault(1_000_000))
+    const requestsPerMinute = yield* settings.openAiRpm
+    const tokensPerMinute = yield* settings.openAiTpm
     return yield* make({ requestsPerMinute, tokensPerMinute })
   })
 }) {

@@ -1,4 +1,5 @@
 import { Config, Duration, Option, Redacted } from "effect"
+import { settings } from "../AppConfig.js"
 import { attemptTimeout } from "./RetryPolicy.js"
 
 /** Everything the OpenAI providers need, read once at start-up. */
@@ -14,38 +15,21 @@ export interface OpenAiSettings {
   readonly attemptTimeout: Duration.Duration
 }
 
-/**
- * `EMBEDDING_DIMENSIONS`, default 1536; shared by the offline provider. At most 2,000: the most
- * pgvector's HNSW index accepts.
- */
-export const embeddingDimensionsConfig: Config.Config<number> = Config.integer("EMBEDDING_DIMENSIONS").pipe(
-  Config.withDefault(1536),
-  Config.validate({
-    message: "EMBEDDING_DIMENSIONS must be an integer from 1 to 2000",
-    validation: (n) => n >= 1 && n <= 2000
-  })
-)
+/** `EMBEDDING_DIMENSIONS` (AppConfig's definition); shared by the offline provider. */
+export const embeddingDimensionsConfig: Config.Config<number> = settings.embeddingDimensions
 
 /**
  * The OpenAI settings when `OPENAI_API_KEY` is set (an empty value counts as unset), `None` when
  * the offline provider should run instead.
  */
 export const openAiSettingsConfig: Config.Config<Option.Option<OpenAiSettings>> = Config.all({
-  apiKey: Config.option(Config.redacted("OPENAI_API_KEY")),
-  baseUrl: Config.option(
-    Config.nonEmptyString("OPENAI_BASE_URL").pipe(
-      Config.validate({ message: "OPENAI_BASE_URL must be a URL", validation: (url) => URL.canParse(url) })
-    )
-  ),
-  chatModel: Config.nonEmptyString("OPENAI_CHAT_MODEL").pipe(Config.withDefault("gpt-4o-mini")),
-  embeddingModel: Config.nonEmptyString("OPENAI_EMBEDDING_MODEL").pipe(Config.withDefault("text-embedding-3-small")),
-  dimensions: embeddingDimensionsConfig
+  apiKey: settings.openAiApiKey,
+  baseUrl: settings.openAiBaseUrl,
+  chatModel: settings.chatModel,
+  embeddingModel: settings.embeddingModel,
+  dimensions: settings.embeddingDimensions
 }).pipe(
-  Config.map(({ apiKey, ...rest }) =>
-    Option.filter(apiKey, (key) => Redacted.value(key).trim() !== "").pipe(
-      Option.map((key): OpenAiSettings => ({ ...rest, apiKey: key, attemptTimeout }))
-    )
-  )
+  Config.map(({ apiKey, ...rest }) => Option.map(apiKey, (key): OpenAiSettings => ({ ...rest, apiKey: key, attemptTimeout })))
 )
 
 /** Settings with the documented defaults, for tests and tools pointing at a given server. */
