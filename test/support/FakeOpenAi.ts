@@ -111,7 +111,8 @@ export const defaultChatHandler: ChatHandler = (request) => {
   return Option.match(findTranscript(prompt), { onNone: () => prompt, onSome: summarizeTranscript })
 }
 
-const readBody = (request: IncomingMessage): Promise<string> =>
+/** The whole request body as text (shared with ModelGate). */
+export const readBody = (request: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Array<Buffer> = []
     request.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -119,7 +120,8 @@ const readBody = (request: IncomingMessage): Promise<string> =>
     request.on("error", reject)
   })
 
-const parseJson = (text: string): unknown => {
+/** JSON, or undefined when the text is not JSON. */
+export const parseJson = (text: string): unknown => {
   try {
     return JSON.parse(text)
   } catch {

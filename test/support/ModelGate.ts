@@ -1,6 +1,7 @@
 import { Duration, Effect, Schedule } from "effect"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { parseJson, readBody } from "./FakeOpenAi.js"
 
 /**
  * A proxy in front of the fake OpenAI server that holds chosen model calls: it lets them through,
@@ -32,22 +33,6 @@ const callOf = (path: string, body: unknown): ModelCall => {
   const schema = typeof format === "object" && "json_schema" in format ? format.json_schema : undefined
   const name = typeof schema === "object" && schema !== null && "name" in schema ? schema.name : undefined
   return name === "extraction" ? "extraction" : name === "life_events" ? "life_events" : "other"
-}
-
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    request.on("error", reject)
-  })
-
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
 }
 
 /** A gate forwarding to `upstream` (the fake's `url`, without `/v1`); every call passes until told otherwise. */
