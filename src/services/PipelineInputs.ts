@@ -3,6 +3,7 @@ import { Effect, Option, Schema } from "effect"
 import { Chapter } from "../domain/Chapters.js"
 import { EngagementState } from "../domain/Engagement.js"
 import type { PipelineConversation, PipelineUser } from "../stages/Stage.js"
+import { ConversationRepository } from "./ConversationRepository.js"
 
 /** Loads what a pipeline run works on: the conversation with its transcript and the player's state. */
 
@@ -12,12 +13,6 @@ const ConversationRow = Schema.Struct({
   platform: Schema.Literal("text", "voice"),
   started_at: Schema.DateFromSelf,
   last_message_at: Schema.DateFromSelf
-})
-
-const MessageRow = Schema.Struct({
-  role: Schema.Literal("user", "nikita"),
-  content: Schema.String,
-  sent_at: Schema.DateFromSelf
 })
 
 const UserRow = Schema.Struct({
@@ -42,17 +37,12 @@ const UserRow = Schema.Struct({
 export class PipelineInputs extends Effect.Service<PipelineInputs>()("aftertalk/PipelineInputs", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const conversations = yield* ConversationRepository
 
     const findConversation = SqlSchema.findOne({
       Request: Schema.String,
       Result: ConversationRow,
       execute: (id) => sql`SELECT id, user_id, platform, started_at, last_message_at FROM conversations WHERE id = ${id}`
-    })
-
-    const transcript = SqlSchema.findAll({
-      Request: Schema.String,
-      Result: MessageRow,
-      execute: (id) => sql`SELECT role, content, sent_at FROM messages WHERE conversation_id = ${id} ORDER BY seq`
     })
 
     // "Previous interaction": the latest message of the user's other conversations that came
@@ -76,7 +66,7 @@ export class PipelineInputs extends Effect.Service<PipelineInputs>()("aftertalk/
       const conversation = yield* findConversation(conversationId)
       if (Option.isNone(conversation)) return Option.none()
       const row = conversation.value
-      const messages = yield* transcript(row.id)
+      const messages = yield* conversations.messages(row.id)
       const user = yield* findUser({ userId: row.user_id, conversationId: row.id, before: row.started_at })
       if (Option.isNone(user)) return Option.none()
       const u = user.value
@@ -107,5 +97,6 @@ export class PipelineInputs extends Effect.Service<PipelineInputs>()("aftertalk/
     }, Effect.orDie)
 
     return { load } as const
-  })
+  }),
+  dependencies: [ConversationRepository.Default]
 }) {}
