@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto"
 import pg from "pg"
 import { ApplicationLive } from "../src/AppLayer.js"
 import { ServeApi } from "../src/http/Server.js"
-import { AppConfig } from "../src/services/AppConfig.js"
+import { AppConfig } from "../src/config/AppConfig.js"
 
 /**
  * The benchmarks' world: the real application layers (as Main builds them) served on a local

@@ -1,11 +1,11 @@
 import { Layer } from "effect"
-import { ConversationRepository } from "./services/ConversationRepository.js"
-import { HealthService } from "./services/Health.js"
-import { ReadyPromptRepository } from "./services/ReadyPromptRepository.js"
-import { StreamState } from "./services/StreamState.js"
-import { TaskSecret } from "./services/TaskSecret.js"
-import { UserRepository } from "./services/UserRepository.js"
-import { VoiceCallRepository } from "./services/VoiceCallRepository.js"
+import { ConversationRepository } from "./conversation/ConversationRepository.js"
+import { HealthService } from "./runs/Health.js"
+import { ReadyPromptRepository } from "./prompt/ReadyPromptRepository.js"
+import { StreamState } from "./runs/StreamState.js"
+import { TaskSecret } from "./config/TaskSecret.js"
+import { UserRepository } from "./player/UserRepository.js"
+import { VoiceCallRepository } from "./conversation/VoiceCallRepository.js"
 
 /**
  * Every service the HTTP handlers and the pipeline use, over the database and configuration

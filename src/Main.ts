@@ -2,8 +2,8 @@ import { NodeRuntime } from "@effect/platform-node"
 import { ConfigError, Console, Effect, Layer } from "effect"
 import { ApplicationLive } from "./AppLayer.js"
 import { HttpLive } from "./http/Server.js"
-import { AppConfig, describeConfigError } from "./services/AppConfig.js"
-import { ConversationStreamLive } from "./triggers/ConversationStream.js"
+import { AppConfig, describeConfigError } from "./config/AppConfig.js"
+import { ConversationStreamLive } from "./queue/ConversationStream.js"
 
 /** aftertalk: the HTTP API and the stale-conversation stream over one pipeline and database. */
 const MainLive = Layer.mergeAll(HttpLive, ConversationStreamLive).pipe(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigError, ConfigProvider, Duration, Effect, Either, Option, Redacted } from "effect"
-import { appConfig, describeConfigError } from "../src/services/AppConfig.js"
+import { appConfig, describeConfigError } from "../src/config/AppConfig.js"
 
 const load = (env: Record<string, string>) =>
   Effect.withConfigProvider(appConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))

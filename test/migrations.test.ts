@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer } from "effect"
-import { AppConfig } from "../src/services/AppConfig.js"
-import { DatabaseLive } from "../src/services/Database.js"
-import { Migrations } from "../src/services/Migrations.js"
+import { AppConfig } from "../src/config/AppConfig.js"
+import { DatabaseLive } from "../src/db/Database.js"
+import { Migrations } from "../src/db/Migrations.js"
 import { freshDatabaseUrl, postgresAvailable, testEnv } from "./support/Db.js"
 
 const database = (env: Record<string, string>) => DatabaseLive.pipe(Layer.provide(AppConfig.Default), Layer.provide(testEnv(env)))

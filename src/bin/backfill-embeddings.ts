@@ -4,10 +4,10 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { AppConfig } from "../services/AppConfig.js"
-import { DatabaseLive } from "../services/Database.js"
-import { backfillEmbeddings } from "../services/EmbeddingBackfill.js"
-import { Embeddings } from "../services/Embeddings.js"
+import { AppConfig } from "../config/AppConfig.js"
+import { DatabaseLive } from "../db/Database.js"
+import { backfillEmbeddings } from "../memory/EmbeddingBackfill.js"
+import { Embeddings } from "../model/Embeddings.js"
 
 const BackfillLive = Layer.mergeAll(DatabaseLive.pipe(Layer.provide(AppConfig.Default)), Embeddings.Default)
 

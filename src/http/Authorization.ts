@@ -1,6 +1,6 @@
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Effect, Layer, Redacted } from "effect"
-import { TaskSecret } from "../services/TaskSecret.js"
+import { TaskSecret } from "../config/TaskSecret.js"
 import { Unauthorized } from "./Errors.js"
 
 /**

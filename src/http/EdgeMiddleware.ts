@@ -1,6 +1,6 @@
 import { HttpApiBuilder, HttpApiError, type HttpApp, HttpMethod, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
-import { AppConfig } from "../services/AppConfig.js"
+import { AppConfig } from "../config/AppConfig.js"
 import { Api } from "./Api.js"
 import { limitBody } from "./BodyLimit.js"
 import { InternalError, InvalidRequest, NotFound, PayloadTooLarge } from "./Errors.js"

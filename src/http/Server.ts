@@ -2,7 +2,7 @@ import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpServer } from "@effe
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
-import { AppConfig } from "../services/AppConfig.js"
+import { AppConfig } from "../config/AppConfig.js"
 import { Api } from "./Api.js"
 import { AuthorizationLive } from "./Authorization.js"
 import { DashboardLive } from "./Dashboard.js"

@@ -1,5 +1,5 @@
 import { Data } from "effect"
-import type { StageName } from "../stages/Stage.js"
+import type { StageName } from "./Stage.js"
 
 /** A run stopped: a critical stage failed, or the run's budget ran out while a stage was running. */
 export class PipelineFailed extends Data.TaggedError("PipelineFailed")<{

@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, FiberSet, Option, Ref, Schedule } from "effect"
 import { randomUUID } from "node:crypto"
-import { isFinalAttempt } from "../domain/RetryBackoff.js"
-import { AppConfig } from "../services/AppConfig.js"
+import { isFinalAttempt } from "../queue/RetryBackoff.js"
+import { AppConfig } from "../config/AppConfig.js"
 import {
   type Claim,
   ConversationAlreadyProcessed,
@@ -9,11 +9,11 @@ import {
   ConversationLeases,
   ConversationNotFound,
   UserBusy
-} from "../services/ConversationLeases.js"
-import { ExecutionRepository, type StageResults, type Trigger } from "../services/ExecutionRepository.js"
-import { Instance } from "../services/Instance.js"
-import { PipelineInputs } from "../services/PipelineInputs.js"
-import { type PipelineRun, stageNames } from "../stages/Stage.js"
+} from "../queue/ConversationLeases.js"
+import { ExecutionRepository, type StageResults, type Trigger } from "../runs/ExecutionRepository.js"
+import { Instance } from "../config/Instance.js"
+import { PipelineInputs } from "./PipelineInputs.js"
+import { type PipelineRun, stageNames } from "./Stage.js"
 import { ConversationInProgress, PipelineFailed } from "./PipelineErrors.js"
 import type { PipelineReport } from "./PipelineReport.js"
 import type { PipelineStep } from "./PipelineStep.js"

@@ -1,5 +1,5 @@
-import type { StageResults } from "../services/ExecutionRepository.js"
-import type { StageName } from "../stages/Stage.js"
+import type { StageResults } from "../runs/ExecutionRepository.js"
+import type { StageName } from "./Stage.js"
 
 /** What a finished run reports: every stage ran (success) or a recoverable one failed (partial). */
 export interface PipelineReport {

@@ -8,7 +8,7 @@ import {
   type Stage,
   type StageName,
   type StageOutputs
-} from "../stages/Stage.js"
+} from "./Stage.js"
 
 /**
  * A stage as the orchestrator runs it: its output folded into the outputs so far. Erasing the

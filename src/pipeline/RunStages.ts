@@ -1,6 +1,6 @@
 import { Clock, Context, Effect, Either, Option, Ref, Schedule } from "effect"
-import type { ExecutionRepository, StageResults } from "../services/ExecutionRepository.js"
-import type { CriticalStageError, PipelineRun, StageName, StageOutputs } from "../stages/Stage.js"
+import type { ExecutionRepository, StageResults } from "../runs/ExecutionRepository.js"
+import type { CriticalStageError, PipelineRun, StageName, StageOutputs } from "./Stage.js"
 import { type PipelineStep, stageTimedOut } from "./PipelineStep.js"
 
 /** A recoverable stage gets one more try, half a second later (DOMAIN.md's game rule). */

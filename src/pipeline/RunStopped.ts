@@ -1,5 +1,5 @@
 import { Duration, Option } from "effect"
-import { type StageName, stageNames } from "../stages/Stage.js"
+import { type StageName, stageNames } from "./Stage.js"
 import type { CurrentStage, StagesStopped } from "./RunStages.js"
 
 /** The run's budget ran out; the stage running at that moment is the one to name. */

@@ -3,7 +3,7 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { randomUUID } from "node:crypto"
 import pg from "pg"
-import { StreamState } from "../../src/services/StreamState.js"
+import { StreamState } from "../../src/runs/StreamState.js"
 import { freshDatabaseUrl, postgresAvailable } from "../support/Db.js"
 import { appLayer, send, TestApp } from "../support/TestApp.js"
 

@@ -3,7 +3,7 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Option, Schema, Stream } from "effect"
 import { randomUUID } from "node:crypto"
-import { ConversationRepository } from "../../src/services/ConversationRepository.js"
+import { ConversationRepository } from "../../src/conversation/ConversationRepository.js"
 import { postgresAvailable } from "../support/Db.js"
 import { apiClient, send, TestApp, testTaskSecret } from "../support/TestApp.js"
 

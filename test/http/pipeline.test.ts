@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { randomUUID } from "node:crypto"
-import { stageNames } from "../../src/stages/Stage.js"
+import { stageNames } from "../../src/pipeline/Stage.js"
 import { postgresAvailable } from "../support/Db.js"
 import { send } from "../support/TestApp.js"
 import {

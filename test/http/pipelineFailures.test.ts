@@ -1,6 +1,6 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { stageNames } from "../../src/stages/Stage.js"
+import { stageNames } from "../../src/pipeline/Stage.js"
 import { postgresAvailable } from "../support/Db.js"
 import { openAiError } from "../support/FakeOpenAi.js"
 import { send } from "../support/TestApp.js"

@@ -1,6 +1,6 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { stageNames } from "../../src/stages/Stage.js"
+import { stageNames } from "../../src/pipeline/Stage.js"
 import { postgresAvailable } from "../support/Db.js"
 import { send } from "../support/TestApp.js"
 import {

@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { expect } from "@effect/vitest"
 import { Effect, Layer, Schedule, Schema } from "effect"
 import { randomUUID } from "node:crypto"
-import type { Extraction } from "../../src/domain/ExtractionSchema.js"
+import type { Extraction } from "../../src/game/ExtractionSchema.js"
 import { type ChatHandler, defaultChatHandler, FakeOpenAi, openAiError } from "../support/FakeOpenAi.js"
 import { type Reply, send, TestApp } from "../support/TestApp.js"
 

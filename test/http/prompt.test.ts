@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
-import { type NewReadyPrompt, ReadyPromptRepository } from "../../src/services/ReadyPromptRepository.js"
+import { type NewReadyPrompt, ReadyPromptRepository } from "../../src/prompt/ReadyPromptRepository.js"
 import { postgresAvailable } from "../support/Db.js"
 import { apiClient, send, TestApp } from "../support/TestApp.js"
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, Redacted } from "effect"
-import { AppConfig } from "../../src/services/AppConfig.js"
-import { TaskSecret } from "../../src/services/TaskSecret.js"
+import { AppConfig } from "../../src/config/AppConfig.js"
+import { TaskSecret } from "../../src/config/TaskSecret.js"
 import { testEnv } from "../support/Db.js"
 
 /** Builds TaskSecret from `env` and returns it with every line it logged. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
-import { countTokens, truncateToTokens } from "../../src/domain/Tokens.js"
-import { planEmbeddingBatches, prepareEmbeddingInput } from "../../src/services/model/EmbeddingBatches.js"
-import { decodeFloat32Base64, encodeFloat32Base64 } from "../../src/services/model/Float32Base64.js"
-import { findTranscript, formatTranscript, parseTranscript, transcriptBlock } from "../../src/services/model/Transcript.js"
-import { parseVectorLiteral, toVectorLiteral } from "../../src/services/model/VectorLiteral.js"
+import { countTokens, truncateToTokens } from "../../src/model/Tokens.js"
+import { planEmbeddingBatches, prepareEmbeddingInput } from "../../src/model/EmbeddingBatches.js"
+import { decodeFloat32Base64, encodeFloat32Base64 } from "../../src/model/openai/Float32Base64.js"
+import { findTranscript, formatTranscript, parseTranscript, transcriptBlock } from "../../src/model/Transcript.js"
+import { parseVectorLiteral, toVectorLiteral } from "../../src/memory/VectorLiteral.js"
 
 describe("Transcript", () => {
   const turns = [

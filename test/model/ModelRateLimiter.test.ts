@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Layer, TestClock } from "effect"
-import { Embeddings } from "../../src/services/Embeddings.js"
-import { LanguageModel } from "../../src/services/LanguageModel.js"
-import { ModelRateLimiter } from "../../src/services/model/ModelRateLimiter.js"
+import { Embeddings } from "../../src/model/Embeddings.js"
+import { LanguageModel } from "../../src/model/LanguageModel.js"
+import { ModelRateLimiter } from "../../src/model/ModelRateLimiter.js"
 import { FakeOpenAi } from "../support/FakeOpenAi.js"
 
 /** Starts `calls` limited calls at once; returns when each one started, on the test clock. */

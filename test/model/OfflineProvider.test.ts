@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Layer, Option } from "effect"
-import { Extraction } from "../../src/domain/ExtractionSchema.js"
-import { LifeEvents } from "../../src/domain/LifeEventSchema.js"
-import { Embeddings } from "../../src/services/Embeddings.js"
-import { LanguageModel } from "../../src/services/LanguageModel.js"
-import { cosineSimilarity } from "../../src/services/model/OfflineEmbedding.js"
-import { type TranscriptTurn, transcriptBlock } from "../../src/services/model/Transcript.js"
+import { Extraction } from "../../src/game/ExtractionSchema.js"
+import { LifeEvents } from "../../src/game/LifeEventSchema.js"
+import { Embeddings } from "../../src/model/Embeddings.js"
+import { LanguageModel } from "../../src/model/LanguageModel.js"
+import { cosineSimilarity } from "../../src/model/offline/OfflineEmbedding.js"
+import { type TranscriptTurn, transcriptBlock } from "../../src/model/Transcript.js"
 
 /** The Default layers with no OPENAI_API_KEY, as a fresh install runs. */
 const offlineDefaults = Layer.mergeAll(LanguageModel.Default, Embeddings.Default).pipe(

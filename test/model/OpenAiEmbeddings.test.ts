@@ -1,8 +1,8 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Fiber, Option } from "effect"
 import { countTokens, encode } from "gpt-tokenizer/encoding/cl100k_base"
-import { Embeddings } from "../../src/services/Embeddings.js"
-import { hashEmbedding } from "../../src/services/model/OfflineEmbedding.js"
+import { Embeddings } from "../../src/model/Embeddings.js"
+import { hashEmbedding } from "../../src/model/offline/OfflineEmbedding.js"
 import { FakeOpenAi, layerOpenAiOnFake, openAiError } from "../support/FakeOpenAi.js"
 import { advanceToSleep, awaitRequests, now } from "./timing.js"
 

@@ -1,9 +1,9 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber } from "effect"
-import { Extraction } from "../../src/domain/ExtractionSchema.js"
-import { LifeEvents } from "../../src/domain/LifeEventSchema.js"
-import { LanguageModel } from "../../src/services/LanguageModel.js"
-import { transcriptBlock } from "../../src/services/model/Transcript.js"
+import { Extraction } from "../../src/game/ExtractionSchema.js"
+import { LifeEvents } from "../../src/game/LifeEventSchema.js"
+import { LanguageModel } from "../../src/model/LanguageModel.js"
+import { transcriptBlock } from "../../src/model/Transcript.js"
 import { FakeOpenAi, layerOpenAiOnFake, openAiError } from "../support/FakeOpenAi.js"
 import { advanceToSleep, awaitRequests, now } from "./timing.js"
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber, Option, Ref, TestClock } from "effect"
-import { isTransient, type ModelError, ModelRateLimited, ModelRejected, ModelUnavailable } from "../../src/services/model/ModelError.js"
-import { retryAfterFromHeaders } from "../../src/services/model/RetryAfter.js"
-import { withModelRetries } from "../../src/services/model/RetryPolicy.js"
+import { isTransient, type ModelError, ModelRateLimited, ModelRejected, ModelUnavailable } from "../../src/model/ModelError.js"
+import { retryAfterFromHeaders } from "../../src/model/RetryAfter.js"
+import { withModelRetries } from "../../src/model/RetryPolicy.js"
 
 const headers = (entries: Record<string, string>) => new Headers(entries)
 const unavailable = new ModelUnavailable({ message: "503", status: Option.some(503), retryAfter: Option.none() })

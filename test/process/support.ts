@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Context, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import { randomUUID } from "node:crypto"
-import { postgresLayer } from "../../src/services/Database.js"
+import { postgresLayer } from "../../src/db/Database.js"
 import { FakeOpenAi } from "../support/FakeOpenAi.js"
 import type { ModelGate } from "../support/ModelGate.js"
 import type { ServiceProcess } from "../support/ServiceProcess.js"

@@ -20,7 +20,7 @@ import {
  * Two replicas of the service, two processes with nothing in common but the database, each with
  * its own stream, pool and instance id, running the real nine stages. Every conversation must be
  * processed exactly once, and a player's conversations one after the other, oldest first: the
- * claim and the leases are all that stands between the two streams. (test/triggers/twoInstances
+ * claim and the leases are all that stands between the two streams. (test/queue/twoInstances
  * covers many more runs in one process; this one is about separate processes.)
  */
 

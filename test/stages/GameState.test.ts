@@ -1,10 +1,10 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
-import type { Chapter } from "../../src/domain/Chapters.js"
-import type { MetricDeltas, Metrics } from "../../src/domain/Metrics.js"
-import { GameStateRepository } from "../../src/services/GameStateRepository.js"
-import { gameState } from "../../src/stages/GameState.js"
+import type { Chapter } from "../../src/game/Chapters.js"
+import type { MetricDeltas, Metrics } from "../../src/game/Metrics.js"
+import { GameStateRepository } from "../../src/player/GameStateRepository.js"
+import { gameState } from "../../src/pipeline/stages/GameState.js"
 import { postgresAvailable } from "../support/Db.js"
 import {
   extractionWith,

@@ -1,12 +1,12 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
-import type { ExtractedFact } from "../../src/domain/ExtractionSchema.js"
-import { Embeddings } from "../../src/services/Embeddings.js"
-import { MemoryRepository, type NewFact } from "../../src/services/MemoryRepository.js"
-import { ThoughtRepository } from "../../src/services/ThoughtRepository.js"
-import { ThreadRepository } from "../../src/services/ThreadRepository.js"
-import { memoryUpdate } from "../../src/stages/MemoryUpdate.js"
+import type { ExtractedFact } from "../../src/game/ExtractionSchema.js"
+import { Embeddings } from "../../src/model/Embeddings.js"
+import { MemoryRepository, type NewFact } from "../../src/memory/MemoryRepository.js"
+import { ThoughtRepository } from "../../src/memory/ThoughtRepository.js"
+import { ThreadRepository } from "../../src/memory/ThreadRepository.js"
+import { memoryUpdate } from "../../src/pipeline/stages/MemoryUpdate.js"
 import { postgresAvailable } from "../support/Db.js"
 import {
   axis,

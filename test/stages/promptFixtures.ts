@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Chunk, Clock, Duration, Effect, Fiber, TestClock } from "effect"
-import type { LifeEvent } from "../../src/domain/LifeEventSchema.js"
-import type { StageOutputs } from "../../src/stages/Stage.js"
+import type { LifeEvent } from "../../src/game/LifeEventSchema.js"
+import type { StageOutputs } from "../../src/pipeline/Stage.js"
 import type { MessageFixture } from "./fixtures.js"
 
 /**

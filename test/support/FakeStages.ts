@@ -10,7 +10,7 @@ import {
   type StageName,
   stageNames,
   type StageOutputs
-} from "../../src/stages/Stage.js"
+} from "../../src/pipeline/Stage.js"
 
 /**
  * Stand-ins for the nine stages, for tests of the orchestrator and the triggers: each does what

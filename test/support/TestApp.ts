@@ -4,7 +4,7 @@ import { Effect, Layer, Logger, LogLevel } from "effect"
 import { ApplicationLive } from "../../src/AppLayer.js"
 import { Api } from "../../src/http/Api.js"
 import { ServeApi } from "../../src/http/Server.js"
-import { AppConfig } from "../../src/services/AppConfig.js"
+import { AppConfig } from "../../src/config/AppConfig.js"
 import { freshDatabaseUrl, testEnv } from "./Db.js"
 
 /**

@@ -1,9 +1,9 @@
 // Applies the service's migrations to DATABASE_URL; used to build the tests' template database.
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { AppConfig } from "../../src/services/AppConfig.js"
-import { DatabaseLive } from "../../src/services/Database.js"
-import { Migrations } from "../../src/services/Migrations.js"
+import { AppConfig } from "../../src/config/AppConfig.js"
+import { DatabaseLive } from "../../src/db/Database.js"
+import { Migrations } from "../../src/db/Migrations.js"
 
 NodeRuntime.runMain(
   Migrations.pipe(

@@ -1,7 +1,7 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { HealthStatus } from "../../services/Health.js"
-import { StreamStatus } from "../../services/StreamState.js"
+import { HealthStatus } from "../../runs/Health.js"
+import { StreamStatus } from "../../runs/StreamState.js"
 import { Timestamp } from "../Fields.js"
 
 /** The operators' probe: no auth, 200 while the service can work, 503 when it cannot. */

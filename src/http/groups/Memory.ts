@@ -1,6 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { GraphType } from "../../domain/ExtractionSchema.js"
+import { GraphType } from "../../game/ExtractionSchema.js"
 import { Authorization } from "../Authorization.js"
 import { NotFound } from "../Errors.js"
 import { oneOf, Timestamp } from "../Fields.js"

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { ExecutionStatus, Trigger } from "../../services/ExecutionRepository.js"
+import { ExecutionStatus, Trigger } from "../../runs/ExecutionRepository.js"
 import { Timestamp } from "../Fields.js"
 import { StageNameField, StageResultsField } from "./PipelineRun.js"
 

@@ -1,6 +1,6 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
-import { stageNames } from "../../stages/Stage.js"
+import { stageNames } from "../../pipeline/Stage.js"
 import { Timestamp } from "../Fields.js"
 import { optionalBody } from "../OptionalBody.js"
 

@@ -1,6 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { DEFAULT_TASK_LIMIT } from "../../triggers/Tasks.js"
+import { DEFAULT_TASK_LIMIT } from "../../queue/Tasks.js"
 import { Authorization } from "../Authorization.js"
 import { Disabled } from "../Errors.js"
 import { optionalBody, requestBodyNotRequired } from "../OptionalBody.js"

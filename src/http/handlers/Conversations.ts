@@ -1,6 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Option } from "effect"
-import { ConversationRepository } from "../../services/ConversationRepository.js"
+import { ConversationRepository } from "../../conversation/ConversationRepository.js"
 import { Api } from "../Api.js"
 import { NotFound } from "../Errors.js"
 

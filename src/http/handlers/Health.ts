@@ -1,6 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
-import { HealthService } from "../../services/Health.js"
+import { HealthService } from "../../runs/Health.js"
 import { Api } from "../Api.js"
 import { Unhealthy } from "../groups/Health.js"
 

@@ -1,8 +1,8 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Option } from "effect"
-import type { GraphType } from "../../domain/ExtractionSchema.js"
-import { MemoryRepository } from "../../services/MemoryRepository.js"
-import { UserRepository } from "../../services/UserRepository.js"
+import type { GraphType } from "../../game/ExtractionSchema.js"
+import { MemoryRepository } from "../../memory/MemoryRepository.js"
+import { UserRepository } from "../../player/UserRepository.js"
 import { Api } from "../Api.js"
 import { NotFound } from "../Errors.js"
 

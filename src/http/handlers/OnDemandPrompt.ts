@@ -1,7 +1,7 @@
 import { Clock, Effect } from "effect"
-import type { Platform } from "../../services/ConversationModel.js"
-import { PromptBuilder } from "../../services/PromptBuilder.js"
-import { PIPELINE_VERSION } from "../../stages/PromptBuilder.js"
+import type { Platform } from "../../conversation/ConversationModel.js"
+import { PromptBuilder } from "../../prompt/PromptBuilder.js"
+import { PIPELINE_VERSION } from "../../pipeline/stages/PromptBuilder.js"
 import { NotFound } from "../Errors.js"
 
 /**

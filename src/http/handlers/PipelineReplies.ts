@@ -1,7 +1,7 @@
 import type { PipelineFailed } from "../../pipeline/PipelineErrors.js"
 import type { PipelineReport } from "../../pipeline/PipelineReport.js"
-import type { StageResult } from "../../services/ExecutionRepository.js"
-import { type StageName, stageNames } from "../../stages/Stage.js"
+import type { StageResult } from "../../runs/ExecutionRepository.js"
+import { type StageName, stageNames } from "../../pipeline/Stage.js"
 import { RunFailed, type RunPartiallySucceeded, type RunSucceeded } from "../groups/PipelineRun.js"
 
 /** From the orchestrator's outcomes to API.md's bodies (pure). */

@@ -1,6 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
-import { Tasks } from "../../triggers/Tasks.js"
+import { Tasks } from "../../queue/Tasks.js"
 import { Api } from "../Api.js"
 import { Disabled } from "../Errors.js"
 

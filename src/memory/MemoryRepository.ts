@@ -1,0 +1,190 @@
+import { SqlClient, type SqlError } from "@effect/sql"
+import { Effect, Option, Schema } from "effect"
+import type { GraphType } from "../game/ExtractionSchema.js"
+import { Embeddings } from "../model/Embeddings.js"
+import {
+  EXTRACTED_FACT_CONFIDENCE,
+  EXTRACTED_FACT_SOURCE,
+  MemoryFact,
+  normalizeFact,
+  ScoredMemoryFact,
+  SUPERSEDE_SIMILARITY
+} from "./MemoryFact.js"
+import { toVectorLiteral } from "./VectorLiteral.js"
+
+/**
+ * `memory_facts`: what Nikita remembers about the player, the two of them and herself. Facts are
+ * never deleted: a newer, similar fact marks the old one inactive with `superseded_by`, so the
+ * history of what she was told stays readable.
+ */
+
+export interface NewFact {
+  readonly text: string
+  readonly graphType: GraphType
+  /** `None` when embedding failed: the fact is stored unsearchable until the backfill embeds it. */
+  readonly embedding: Option.Option<ReadonlyArray<number>>
+}
+
+export interface AddFactsResult {
+  readonly inserted: number
+  readonly superseded: number
+  readonly unchanged: number
+  readonly withoutEmbedding: number
+}
+
+type FactOutcome = "inserted" | "superseded" | "unchanged"
+
+const IdRow = Schema.Struct({ id: Schema.String })
+const NearestRow = Schema.Struct({ id: Schema.String, similarity: Schema.Number })
+
+/** Rows of our own table that fail our own schema are a bug, not a condition callers handle. */
+const decodeOrDie = <A, I>(schema: Schema.Schema<A, I>) => (rows: ReadonlyArray<unknown>) =>
+  Schema.decodeUnknown(Schema.Array(schema))(rows).pipe(Effect.orDie)
+
+export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftertalk/MemoryRepository", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const embeddings = yield* Embeddings
+
+    /**
+     * Lets the HNSW index keep scanning until enough rows pass the per-user filter, in exact
+     * distance order (pgvector ≥ 0.8); without it a user among many could get too few results.
+     * Transaction-local, so it must run inside the caller's transaction.
+     */
+    const exactFilteredScan = sql`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`
+
+    const columns = sql`id, user_id, conversation_id, fact, graph_type, is_active, superseded_by, confidence, source, created_at`
+
+    const addOne = (input: {
+      readonly userId: string
+      readonly conversationId: string
+      readonly fact: NewFact
+    }): Effect.Effect<FactOutcome, SqlError.SqlError> =>
+      sql.withTransaction(
+        Effect.gen(function*() {
+          const { fact } = input
+          const normalized = normalizeFact(fact.text)
+          if (normalized === "") return "unchanged"
+          // A fact this conversation already stored counts as known even after something newer
+          // superseded it: a re-run must not bring it back or supersede twice.
+          const known = yield* sql`
+            SELECT id FROM memory_facts
+            WHERE user_id = ${input.userId} AND normalized_fact = ${normalized}
+              AND (is_active OR conversation_id = ${input.conversationId})
+            LIMIT 1`
+          if (known.length > 0) return "unchanged"
+
+          const vector = Option.map(fact.embedding, toVectorLiteral)
+          const nearest = Option.isNone(vector)
+            ? []
+            : yield* exactFilteredScan.pipe(
+              Effect.zipRight(sql`
+                SELECT id, 1 - (embedding <=> ${vector.value}::vector) AS similarity
+                FROM memory_facts
+                WHERE user_id = ${input.userId} AND is_active AND embedding IS NOT NULL
+                ORDER BY embedding <=> ${vector.value}::vector
+                LIMIT 1`),
+              Effect.flatMap(decodeOrDie(NearestRow))
+            )
+
+          const inserted = yield* sql`
+            INSERT INTO memory_facts (user_id, conversation_id, fact, normalized_fact, graph_type, embedding,
+                                      confidence, source)
+            VALUES (${input.userId}, ${input.conversationId}, ${fact.text}, ${normalized}, ${fact.graphType},
+                    ${Option.getOrNull(vector)}::vector, ${EXTRACTED_FACT_CONFIDENCE}, ${EXTRACTED_FACT_SOURCE})
+            ON CONFLICT (user_id, normalized_fact) WHERE is_active DO NOTHING
+            RETURNING id`.pipe(Effect.flatMap(decodeOrDie(IdRow)))
+          const newId = inserted[0]?.id
+          // Another writer stored the identical fact between our check and our insert.
+          if (newId === undefined) return "unchanged"
+
+          const replaced = nearest[0]
+          if (replaced === undefined || replaced.similarity < SUPERSEDE_SIMILARITY) {
+            return "inserted"
+          }
+          const superseded = yield* sql`
+            UPDATE memory_facts SET is_active = false, superseded_by = ${newId}
+            WHERE id = ${replaced.id} AND is_active
+            RETURNING id`
+          return superseded.length > 0 ? "superseded" : "inserted"
+        })
+      )
+
+    /**
+     * Stores a conversation's facts, one after another (a later fact may supersede an earlier
+     * one of the same batch). Each fact is its own transaction, so a crash mid-way keeps what was
+     * stored and the re-run finds it unchanged.
+     */
+    const addFacts = Effect.fn("MemoryRepository.addFacts")(function*(input: {
+      readonly userId: string
+      readonly conversationId: string
+      readonly facts: ReadonlyArray<NewFact>
+    }) {
+      const result = { inserted: 0, superseded: 0, unchanged: 0, withoutEmbedding: 0 }
+      for (const fact of input.facts) {
+        const outcome = yield* addOne({ userId: input.userId, conversationId: input.conversationId, fact })
+        result[outcome] += 1
+        if (outcome !== "unchanged" && Option.isNone(fact.embedding)) result.withoutEmbedding += 1
+      }
+      const added: AddFactsResult = result
+      return added
+    })
+
+    /**
+     * The user's active facts most similar to `embedding`, best first. Ordering by the distance
+     * operator itself is what lets PostgreSQL use the HNSW index; facts without an embedding are
+     * never returned.
+     */
+    const search = Effect.fn("MemoryRepository.search")(function*(input: {
+      readonly userId: string
+      readonly embedding: ReadonlyArray<number>
+      readonly limit: number
+      readonly graphType?: GraphType
+    }) {
+      const vector = toVectorLiteral(input.embedding)
+      const graphFilter = input.graphType === undefined ? sql`` : sql`AND graph_type = ${input.graphType}`
+      const rows = yield* sql.withTransaction(
+        exactFilteredScan.pipe(
+          Effect.zipRight(sql`
+            SELECT ${columns}, 1 - (embedding <=> ${vector}::vector) AS similarity
+            FROM memory_facts
+            WHERE user_id = ${input.userId} AND is_active AND embedding IS NOT NULL ${graphFilter}
+            ORDER BY embedding <=> ${vector}::vector
+            LIMIT ${Math.max(0, Math.floor(input.limit))}`)
+        )
+      )
+      return yield* decodeOrDie(ScoredMemoryFact)(rows)
+    })
+
+    /** `search` for a text query; an empty result when the query cannot be embedded right now. */
+    const searchText = Effect.fn("MemoryRepository.searchText")(function*(input: {
+      readonly userId: string
+      readonly query: string
+      readonly limit: number
+      readonly graphType?: GraphType
+    }) {
+      const embedding = yield* embeddings.embed(input.query)
+      if (Option.isNone(embedding)) {
+        yield* Effect.logWarning("memory search without results: the query could not be embedded")
+        return []
+      }
+      const { query: _query, ...rest } = input
+      return yield* search({ ...rest, embedding: embedding.value })
+    })
+
+    /** The user's newest active facts: the fallback when no query embedding is available. */
+    const recent = Effect.fn("MemoryRepository.recent")(function*(input: {
+      readonly userId: string
+      readonly limit: number
+    }) {
+      const rows = yield* sql`
+        SELECT ${columns} FROM memory_facts
+        WHERE user_id = ${input.userId} AND is_active
+        ORDER BY created_at DESC, id
+        LIMIT ${Math.max(0, Math.floor(input.limit))}`
+      return yield* decodeOrDie(MemoryFact)(rows)
+    })
+
+    return { addFacts, search, searchText, recent } as const
+  })
+}) {}

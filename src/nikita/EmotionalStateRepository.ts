@@ -1,0 +1,79 @@
+import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
+import { Effect, type Option, Schema } from "effect"
+import { EmotionalState } from "../game/Emotional.js"
+
+/**
+ * `emotional_states`: Nikita's emotional state history, one row per processed conversation.
+ * A re-run of a conversation replaces its row, so its effect is never compounded.
+ */
+
+export const RecordedEmotionalState = Schema.Struct({
+  ...EmotionalState.fields,
+  conversation_id: Schema.NullOr(Schema.String),
+  created_at: Schema.DateFromSelf
+})
+export type RecordedEmotionalState = typeof RecordedEmotionalState.Type
+
+export class EmotionalStateRepository extends Effect.Service<EmotionalStateRepository>()(
+  "aftertalk/EmotionalStateRepository",
+  {
+    effect: Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+
+      const findLatest = SqlSchema.findOne({
+        Request: Schema.Struct({ userId: Schema.String, excludingConversationId: Schema.String }),
+        Result: RecordedEmotionalState,
+        execute: ({ excludingConversationId, userId }) =>
+          sql`
+            SELECT arousal, valence, dominance, intimacy, conversation_id, created_at
+            FROM emotional_states
+            WHERE user_id = ${userId}
+              AND conversation_id IS DISTINCT FROM ${excludingConversationId}
+            ORDER BY created_at DESC, id
+            LIMIT 1`
+      })
+
+      /** The user's latest state recorded by another conversation: where this one starts from. */
+      const latestExcluding = Effect.fn("EmotionalStateRepository.latestExcluding")(
+        (input: {
+          readonly userId: string
+          readonly excludingConversationId: string
+        }): Effect.Effect<Option.Option<RecordedEmotionalState>, SqlError.SqlError> =>
+          findLatest(input).pipe(Effect.catchTag("ParseError", Effect.die))
+      )
+
+      const findForConversation = SqlSchema.findOne({
+        Request: Schema.String,
+        Result: RecordedEmotionalState,
+        execute: (conversationId) =>
+          sql`
+            SELECT arousal, valence, dominance, intimacy, conversation_id, created_at
+            FROM emotional_states WHERE conversation_id = ${conversationId}`
+      })
+
+      const forConversation = Effect.fn("EmotionalStateRepository.forConversation")(
+        (conversationId: string): Effect.Effect<Option.Option<RecordedEmotionalState>, SqlError.SqlError> =>
+          findForConversation(conversationId).pipe(Effect.catchTag("ParseError", Effect.die))
+      )
+
+      /** Records the state this conversation produced, replacing the one an earlier run recorded. */
+      const recordForConversation = Effect.fn("EmotionalStateRepository.recordForConversation")(function*(input: {
+        readonly userId: string
+        readonly conversationId: string
+        readonly state: EmotionalState
+        readonly at: Date
+      }) {
+        const { state } = input
+        yield* sql`
+          INSERT INTO emotional_states (user_id, conversation_id, arousal, valence, dominance, intimacy, created_at)
+          VALUES (${input.userId}, ${input.conversationId}, ${state.arousal}, ${state.valence}, ${state.dominance},
+                  ${state.intimacy}, ${input.at})
+          ON CONFLICT (conversation_id) WHERE conversation_id IS NOT NULL DO UPDATE
+          SET arousal = excluded.arousal, valence = excluded.valence, dominance = excluded.dominance,
+              intimacy = excluded.intimacy, created_at = excluded.created_at`
+      })
+
+      return { latestExcluding, forConversation, recordForConversation } as const
+    })
+  }
+) {}

@@ -1,0 +1,82 @@
+import { Duration, Effect } from "effect"
+import { LifeEvents } from "../../game/LifeEventSchema.js"
+import { offlineLifeEvents } from "../../game/LifeSimOffline.js"
+import { localDate } from "../../game/LocalTime.js"
+import { LanguageModel } from "../../model/LanguageModel.js"
+import { LifeEventRepository } from "../../nikita/LifeEventRepository.js"
+import { ModelTimeout } from "../../model/ModelError.js"
+import { type PipelineRun, recoverableFailure, recoverableStage } from "../Stage.js"
+
+/** The model gets a shorter budget than the stage so that the offline fallback and the write still fit. */
+export const LifeSimModelTimeout = Duration.seconds(10)
+export const LifeSimTimeout = Duration.seconds(15)
+
+const lifeEventsSystem = [
+  "You write Nikita's day. Nikita is a woman in her late twenties with a design job in a big city, friends,",
+  "family and hobbies; she is the player's companion in a relationship game, but this day is her own life.",
+  "Answer with JSON matching the given schema: 3 to 5 events, at most one per time slot (morning,",
+  "afternoon, evening, night), each in the domain work, social or personal, described in one sentence in",
+  "the third person. importance is 0 (trivial) to 1 (life-changing); most days have one event of 0.7 or",
+  "more at most. valence_delta and arousal_delta are the event's effect on her mood and energy, mostly",
+  "within ±0.3. Make the day ordinary and believable, with ups and downs."
+].join("\n")
+
+const lifeEventsPrompt = (userId: string, date: string) =>
+  `Nikita's day on ${date} (player ${userId}). Write its events.`
+
+/** The model's day; on any model failure (after its retries) or timeout, the offline one. */
+const generateDay = (userId: string, date: string) =>
+  Effect.gen(function*() {
+    const model = yield* LanguageModel
+    const generated = yield* model.generateObject({
+      name: "life_events",
+      schema: LifeEvents,
+      system: lifeEventsSystem,
+      prompt: lifeEventsPrompt(userId, date)
+    }).pipe(
+      Effect.timeoutFail({
+        duration: LifeSimModelTimeout,
+        onTimeout: () => ModelTimeout.after("life_events", LifeSimModelTimeout)
+      })
+    )
+    return { events: generated.events, source: "model" as const }
+  }).pipe(
+    Effect.catchAll((error) =>
+      Effect.logWarning("life events from the model failed: using the offline generator").pipe(
+        Effect.annotateLogs({ error: error._tag, reason: error.message }),
+        Effect.as({ events: offlineLifeEvents({ userId, localDate: date }), source: "offline" as const })
+      )
+    )
+  )
+
+/**
+ * Stage 3: Nikita's day for the player's local date (DOMAIN.md, life_sim), generated once per
+ * player and date and then only read, so every conversation of that day (and every re-run) sees
+ * the same day. The generator seeds nothing from the conversation: the offline day depends on
+ * player and date only. The table keeps one event per time slot, so a fifth event sharing a slot
+ * is dropped (first one wins).
+ */
+export const lifeSim = recoverableStage({
+  name: "life_sim",
+  timeout: LifeSimTimeout,
+  run: Effect.fn("stage.life_sim")(
+    function*(run: PipelineRun) {
+      const repository = yield* LifeEventRepository
+      const userId = run.user.id
+      const date = localDate(run.startedAt, run.user.timezone)
+      const existing = yield* repository.forDay({ userId, date })
+      if (existing.length > 0) return existing
+      const generated = yield* generateDay(userId, date)
+      const stored = yield* repository.storeDayOnce({ userId, date, events: generated.events })
+      yield* Effect.logInfo("life events generated").pipe(
+        Effect.annotateLogs({ date, source: generated.source, generated: generated.events.length, stored: stored.inserted })
+      )
+      return stored.events
+    },
+    (effect, run) =>
+      effect.pipe(
+        Effect.mapError(recoverableFailure("life_sim")),
+        Effect.annotateLogs({ stage: "life_sim", conversation_id: run.conversation.id })
+      )
+  )
+})

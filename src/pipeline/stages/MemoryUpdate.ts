@@ -1,0 +1,56 @@
+import { Duration, Effect, Option } from "effect"
+import { emptyExtraction } from "../../game/ExtractionSchema.js"
+import { Embeddings } from "../../model/Embeddings.js"
+import { MemoryRepository } from "../../memory/MemoryRepository.js"
+import { ThoughtRepository } from "../../memory/ThoughtRepository.js"
+import { ThreadRepository } from "../../memory/ThreadRepository.js"
+import { criticalFailure, criticalStage, type PipelineRun, type StageOutputs } from "../Stage.js"
+
+/** One batched embeddings call (with its retries) plus a short transaction per fact. */
+export const MemoryUpdateTimeout = Duration.seconds(15)
+
+/**
+ * Stage 2: stores the extraction's facts, threads and thoughts (DOMAIN.md, memory_update). All
+ * facts are embedded in one batched call; a fact whose embedding failed is stored with a NULL
+ * embedding and the stage still succeeds. Re-runs store nothing twice: facts are keyed by their
+ * normalised text (see `MemoryRepository.addFacts`), threads and thoughts by their unique
+ * (conversation, text) pairs. Without an extraction (it cannot be missing in a normal run, the
+ * extraction being critical) there is nothing to store.
+ */
+export const memoryUpdate = criticalStage({
+  name: "memory_update",
+  timeout: MemoryUpdateTimeout,
+  run: Effect.fn("stage.memory_update")(
+    function*(run: PipelineRun, outputs: Partial<StageOutputs>) {
+      const extraction = outputs.extraction ?? emptyExtraction
+      const userId = run.user.id
+      const conversationId = run.conversation.id
+      const memory = yield* MemoryRepository
+
+      const vectors = extraction.facts.length === 0
+        ? []
+        : yield* Effect.flatMap(Embeddings, (embeddings) => embeddings.embedMany(extraction.facts.map((fact) => fact.text)))
+      const facts = extraction.facts.map((fact, index) => ({
+        text: fact.text,
+        graphType: fact.graph_type,
+        embedding: vectors[index] ?? Option.none()
+      }))
+      const stored = yield* memory.addFacts({ userId, conversationId, facts })
+
+      const threads = yield* Effect.flatMap(ThreadRepository, (repository) =>
+        repository.addThreads({ userId, conversationId, topics: extraction.threads }))
+      const thoughts = yield* Effect.flatMap(ThoughtRepository, (repository) =>
+        repository.addThoughts({ userId, conversationId, thoughts: extraction.thoughts }))
+
+      yield* Effect.logInfo("memory updated").pipe(
+        Effect.annotateLogs({ ...stored, new_threads: threads, new_thoughts: thoughts })
+      )
+      return stored
+    },
+    (effect, run) =>
+      effect.pipe(
+        Effect.mapError(criticalFailure("memory_update")),
+        Effect.annotateLogs({ stage: "memory_update", conversation_id: run.conversation.id })
+      )
+  )
+})

@@ -1,0 +1,131 @@
+import { Clock, Duration, Effect } from "effect"
+import { fitSectionsToBudget, TEXT_PROMPT_BUDGET, VOICE_PROMPT_BUDGET } from "./PromptBudget.js"
+import { enrichmentRequest, judgeEnrichment } from "./PromptEnrichment.js"
+import { type PromptPlatform, promptSections } from "./PromptTemplate.js"
+import { countTokens, truncateToTokens } from "../model/Tokens.js"
+import { LanguageModel } from "../model/LanguageModel.js"
+import { PromptStateLoader } from "./PromptStateLoader.js"
+import { type PromptContextSnapshot, promptSnapshot } from "./PromptSnapshot.js"
+
+/**
+ * Builds Nikita's system prompt for a player and platform from the stored state: the pipeline's
+ * last stage stores it as the ready prompt, and with the pipeline disabled the prompt endpoint
+ * builds it on demand (without a conversation, without enrichment, at the current time).
+ */
+
+export const promptBudget: { readonly [P in PromptPlatform]: number } = {
+  text: TEXT_PROMPT_BUDGET,
+  voice: VOICE_PROMPT_BUDGET
+}
+
+/** A rewrite that takes longer is not worth delaying the pipeline for: the template stands. */
+export const EnrichmentTimeout = Duration.seconds(8)
+
+export interface PromptBuildRequest {
+  readonly userId: string
+  readonly platform: PromptPlatform
+  /** The conversation just processed: its summary steers the memory search. */
+  readonly conversationId?: string | undefined
+  /** The moment the prompt describes; the clock's time when absent. */
+  readonly now?: Date | undefined
+  /** Ask the model for a rewrite. Off by default: the on-demand path is the chat runtime's hot path. */
+  readonly enrich?: boolean | undefined
+}
+
+export interface BuiltPrompt {
+  readonly promptText: string
+  readonly tokenCount: number
+  readonly contextSnapshot: PromptContextSnapshot
+  readonly generationTimeMs: number
+}
+
+/**
+ * Last resort when even the sections that are never dropped exceed the budget: cut the end off.
+ * Decoding a token prefix and counting it again can differ by a token, hence the loop.
+ */
+export const cutToBudget = (text: string, budget: number): { readonly text: string; readonly tokenCount: number } => {
+  let limit = budget
+  let cut = truncateToTokens(text, limit)
+  while (countTokens(cut) > budget && limit > 0) {
+    limit -= 1
+    cut = truncateToTokens(text, limit)
+  }
+  return { text: cut, tokenCount: countTokens(cut) }
+}
+
+export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/PromptBuilder", {
+  effect: Effect.gen(function*() {
+    const loader = yield* PromptStateLoader
+    const model = yield* LanguageModel
+
+    const enrich = (template: { readonly text: string; readonly tokenCount: number }, platform: PromptPlatform) =>
+      model.generateText(enrichmentRequest(template.text, platform)).pipe(
+        Effect.timeout(EnrichmentTimeout),
+        Effect.map((rewritten) =>
+          judgeEnrichment({
+            template: template.text,
+            templateTokens: template.tokenCount,
+            rewritten,
+            budget: promptBudget[platform],
+            countTokens
+          })
+        ),
+        Effect.catchAll((error) =>
+          Effect.logWarning("prompt enrichment failed").pipe(
+            Effect.annotateLogs({ error: `${error._tag}: ${error.message}` }),
+            Effect.as({ outcome: "failed" as const, text: template.text, tokenCount: template.tokenCount })
+          )
+        )
+      )
+
+    /**
+     * Sections rendered from the stored state, fitted to the platform's budget (drop chapter
+     * behaviour, then inner life, then trim memory from its least relevant end; cut the text only
+     * if that is still not enough), then optionally rewritten by the model (see
+     * `PromptEnrichment.ts` for when a rewrite is kept).
+     */
+    const build = Effect.fn("PromptBuilder.build")(function*(request: PromptBuildRequest) {
+      const startedMs = yield* Clock.currentTimeMillis
+      const now = request.now ?? new Date(startedMs)
+      const budget = promptBudget[request.platform]
+      const loaded = yield* loader.load({ ...request, now })
+      const fitted = fitSectionsToBudget(promptSections(loaded.state), budget, countTokens)
+      const template = fitted.withinBudget ? fitted : cutToBudget(fitted.text, budget)
+      if (!fitted.withinBudget) {
+        yield* Effect.logWarning("prompt over budget after every drop: cut to the budget").pipe(
+          Effect.annotateLogs({ tokens: fitted.tokenCount, budget })
+        )
+      }
+      const enriched = request.enrich === true
+        ? yield* enrich(template, request.platform)
+        : { outcome: "skipped" as const, text: template.text, tokenCount: template.tokenCount }
+      const finishedMs = yield* Clock.currentTimeMillis
+      yield* Effect.logInfo("prompt built").pipe(
+        Effect.annotateLogs({
+          platform: request.platform,
+          tokens: enriched.tokenCount,
+          budget,
+          enrichment: enriched.outcome,
+          memory_source: loaded.memorySource,
+          memory_items_removed: fitted.memoryItemsRemoved,
+          dropped_chapter_behaviour: fitted.droppedChapterBehaviour,
+          dropped_inner_life: fitted.droppedInnerLife
+        })
+      )
+      return {
+        promptText: enriched.text,
+        tokenCount: enriched.tokenCount,
+        contextSnapshot: promptSnapshot(
+          loaded,
+          request.conversationId ?? null,
+          { ...fitted, budget, truncated: !fitted.withinBudget },
+          enriched.outcome
+        ),
+        generationTimeMs: Math.max(0, Math.round(finishedMs - startedMs))
+      } satisfies BuiltPrompt
+    })
+
+    return { build } as const
+  }),
+  dependencies: [PromptStateLoader.Default]
+}) {}

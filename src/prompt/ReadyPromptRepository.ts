@@ -1,0 +1,112 @@
+import { SqlSchema } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Schema } from "effect"
+import { Platform } from "../conversation/ConversationModel.js"
+
+/**
+ * The pre-built system prompts the chat runtime reads before each conversation: one current row
+ * per user and platform (unique index `ready_prompts_current`), older rows kept as history.
+ *
+ * `setCurrent` serialises writers per user and platform with a transaction-scoped advisory lock
+ * taken before anything else, then locks the current row (`SELECT … FOR UPDATE`), clears it and
+ * inserts the new one. Without the advisory lock two writers that both find no current row (a
+ * player's first prompt) would both insert and one would fail on the unique index; retrying
+ * would not settle it under heavy contention, since every retry can race the next winner again.
+ * The advisory lock touches no table, so writers never block message posts or state updates.
+ */
+
+export const ReadyPrompt = Schema.Struct({
+  user_id: Schema.String,
+  platform: Platform,
+  prompt_text: Schema.String,
+  token_count: Schema.Int,
+  pipeline_version: Schema.String,
+  generated_at: Schema.DateFromSelf,
+  generation_time_ms: Schema.Int,
+  conversation_id: Schema.NullOr(Schema.String)
+})
+export type ReadyPrompt = typeof ReadyPrompt.Type
+
+export const NewReadyPrompt = Schema.Struct({
+  user_id: Schema.String,
+  platform: Platform,
+  prompt_text: Schema.String,
+  token_count: Schema.Int,
+  pipeline_version: Schema.String,
+  generation_time_ms: Schema.Int,
+  conversation_id: Schema.NullOr(Schema.String),
+  /** What the prompt was built from, kept for debugging and replays. */
+  context_snapshot: Schema.Unknown
+})
+export type NewReadyPrompt = typeof NewReadyPrompt.Type
+
+const Key = Schema.Struct({ user_id: Schema.String, platform: Platform })
+
+export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>()("aftertalk/ReadyPromptRepository", {
+  effect: Effect.gen(function*() {
+    const sql = yield* PgClient.PgClient
+
+    const findCurrent = SqlSchema.findOne({
+      Request: Key,
+      Result: ReadyPrompt,
+      execute: (k) =>
+        sql`
+          SELECT user_id, platform, prompt_text, token_count, pipeline_version, created_at AS generated_at,
+            generation_time_ms, conversation_id
+          FROM ready_prompts WHERE user_id = ${k.user_id} AND platform = ${k.platform} AND is_current`
+    })
+
+    const lockWriters = SqlSchema.void({
+      Request: Key,
+      execute: (k) =>
+        sql`SELECT pg_advisory_xact_lock(hashtext('aftertalk.ready_prompts'), hashtext(${`${k.user_id}:${k.platform}`}))`
+    })
+
+    const clearCurrent = SqlSchema.void({
+      Request: Key,
+      execute: (k) =>
+        sql`
+          WITH locked AS (
+            SELECT id FROM ready_prompts
+            WHERE user_id = ${k.user_id} AND platform = ${k.platform} AND is_current
+            FOR UPDATE
+          )
+          UPDATE ready_prompts SET is_current = false FROM locked WHERE ready_prompts.id = locked.id`
+    })
+
+    const insertCurrent = SqlSchema.single({
+      Request: NewReadyPrompt,
+      Result: ReadyPrompt,
+      execute: (p) =>
+        sql`
+          INSERT INTO ready_prompts (user_id, platform, prompt_text, token_count, pipeline_version,
+            generation_time_ms, conversation_id, context_snapshot, is_current)
+          VALUES (${p.user_id}, ${p.platform}, ${p.prompt_text}, ${p.token_count}, ${p.pipeline_version},
+            ${p.generation_time_ms}, ${p.conversation_id}, ${sql.json(p.context_snapshot)}, true)
+          RETURNING user_id, platform, prompt_text, token_count, pipeline_version, created_at AS generated_at,
+            generation_time_ms, conversation_id`
+    })
+
+    /** The prompt the chat runtime should use now; none before the pipeline built one. */
+    const current = Effect.fn("ReadyPromptRepository.current")(
+      (userId: string, platform: Platform) => findCurrent({ user_id: userId, platform }),
+      Effect.catchTag("ParseError", Effect.die)
+    )
+
+    /** Makes `prompt` the current one for its user and platform; the previous one becomes history. */
+    const setCurrent = Effect.fn("ReadyPromptRepository.setCurrent")(
+      function*(prompt: NewReadyPrompt) {
+        yield* Effect.annotateCurrentSpan({ user_id: prompt.user_id, platform: prompt.platform })
+        const key = { user_id: prompt.user_id, platform: prompt.platform }
+        return yield* sql.withTransaction(Effect.gen(function*() {
+          yield* lockWriters(key)
+          yield* clearCurrent(key)
+          return yield* insertCurrent(prompt)
+        }))
+      },
+      Effect.catchTags({ ParseError: Effect.die, NoSuchElementException: Effect.die })
+    )
+
+    return { current, setCurrent } as const
+  })
+}) {}

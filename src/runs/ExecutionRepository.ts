@@ -1,0 +1,117 @@
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Effect, Option, Schema } from "effect"
+import { stageNames, type StageName } from "../pipeline/Stage.js"
+
+/**
+ * `pipeline_executions`: one row per run. It moves through `queued` → `processing` → a final
+ * status, records the stage running (for status polling) and each stage's result, and feeds
+ * health, stats and the dashboard.
+ */
+
+export const Trigger = Schema.Literal("stream", "http_sync", "http_async", "task", "webhook")
+export type Trigger = typeof Trigger.Type
+
+export const ExecutionStatus = Schema.Literal("queued", "processing", "success", "partial_success", "failed")
+export type ExecutionStatus = typeof ExecutionStatus.Type
+
+export const StageResult = Schema.Struct({
+  status: Schema.Literal("success", "failed", "skipped"),
+  success: Schema.Boolean,
+  duration_ms: Schema.Number,
+  error: Schema.NullOr(Schema.String)
+})
+export type StageResult = typeof StageResult.Type
+
+export const StageResults = Schema.Record({ key: Schema.Literal(...stageNames), value: StageResult })
+export type StageResults = { readonly [K in StageName]?: StageResult }
+
+export const Execution = Schema.Struct({
+  id: Schema.String,
+  conversation_id: Schema.String,
+  user_id: Schema.String,
+  trigger: Trigger,
+  status: ExecutionStatus,
+  current_stage: Schema.NullOr(Schema.Literal(...stageNames)),
+  stage_results: Schema.partial(StageResults),
+  attempt: Schema.Number,
+  error: Schema.NullOr(Schema.String),
+  failed_stage: Schema.NullOr(Schema.Literal(...stageNames)),
+  created_at: Schema.DateFromSelf,
+  started_at: Schema.NullOr(Schema.DateFromSelf),
+  completed_at: Schema.NullOr(Schema.DateFromSelf),
+  total_duration_ms: Schema.NullOr(Schema.Number)
+})
+export type Execution = typeof Execution.Type
+
+export class ExecutionRepository extends Effect.Service<ExecutionRepository>()("aftertalk/ExecutionRepository", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    const create = Effect.fn("ExecutionRepository.create")(function*(input: {
+      readonly id: string
+      readonly conversationId: string
+      readonly userId: string
+      readonly trigger: Trigger
+      readonly status: "queued" | "processing"
+      readonly instanceId: string
+    }) {
+      yield* sql`
+        INSERT INTO pipeline_executions (id, conversation_id, user_id, trigger, status, instance_id, started_at)
+        VALUES (${input.id}, ${input.conversationId}, ${input.userId}, ${input.trigger}, ${input.status},
+                ${input.instanceId}, ${input.status === "processing" ? sql`now()` : null})`
+    })
+
+    const start = Effect.fn("ExecutionRepository.start")(function*(id: string, attempt: number) {
+      yield* sql`
+        UPDATE pipeline_executions
+        SET status = 'processing', attempt = ${attempt}, started_at = coalesce(started_at, now())
+        WHERE id = ${id}`
+    })
+
+    const enterStage = Effect.fn("ExecutionRepository.enterStage")(function*(id: string, stage: StageName) {
+      yield* sql`UPDATE pipeline_executions SET current_stage = ${stage} WHERE id = ${id}`
+    })
+
+    const recordStage = Effect.fn("ExecutionRepository.recordStage")(function*(
+      id: string,
+      stage: StageName,
+      result: StageResult
+    ) {
+      yield* sql`
+        UPDATE pipeline_executions
+        SET stage_results = stage_results || jsonb_build_object(${stage}::text, ${JSON.stringify(result)}::jsonb)
+        WHERE id = ${id}`
+    })
+
+    const finish = Effect.fn("ExecutionRepository.finish")(function*(input: {
+      readonly id: string
+      readonly status: "success" | "partial_success" | "failed"
+      readonly error: string | null
+      readonly failedStage: StageName | null
+      readonly totalDurationMs: number
+    }) {
+      yield* sql`
+        UPDATE pipeline_executions
+        SET status = ${input.status}, error = ${input.error}, failed_stage = ${input.failedStage},
+            total_duration_ms = ${Math.round(input.totalDurationMs)}, completed_at = now(), current_stage = NULL
+        WHERE id = ${input.id}`
+    })
+
+    const findById = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: Execution,
+      execute: (id) => sql`SELECT * FROM pipeline_executions WHERE id = ${id}`
+    })
+
+    const find = Effect.fn("ExecutionRepository.find")((id: string) => findById(id).pipe(Effect.orDie))
+
+    const findRunning = Effect.fn("ExecutionRepository.findRunning")((conversationId: string) =>
+      sql<{ id: string }>`
+        SELECT id FROM pipeline_executions
+        WHERE conversation_id = ${conversationId} AND status IN ('queued', 'processing')
+        ORDER BY created_at DESC LIMIT 1`.pipe(Effect.map((rows) => Option.fromNullable(rows[0]?.id)))
+    )
+
+    return { create, start, enterStage, recordStage, finish, find, findRunning } as const
+  })
+}) {}
