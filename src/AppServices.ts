@@ -1,6 +1,8 @@
 import { Layer } from "effect"
 import { ConversationRepository } from "./conversation/ConversationRepository.js"
 import { HealthService } from "./runs/Health.js"
+import { MetricsScrape } from "./observability/Telemetry.js"
+import { Readiness } from "./runs/Readiness.js"
 import { ReadyPromptRepository } from "./prompt/ReadyPromptRepository.js"
 import { StreamState } from "./runs/StreamState.js"
 import { TaskSecret } from "./config/TaskSecret.js"
@@ -19,5 +21,7 @@ export const AppServices = Layer.mergeAll(
   ReadyPromptRepository.Default,
   HealthService.Default,
   TaskSecret.Default,
-  VoiceCallRepository.Default
+  VoiceCallRepository.Default,
+  Readiness.Default,
+  MetricsScrape.Default
 ).pipe(Layer.provideMerge(StreamState.Default))
