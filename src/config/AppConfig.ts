@@ -115,7 +115,8 @@ export const settings = {
   instanceId: Config.option(nonEmpty("INSTANCE_ID")),
   // Observability: unset LOG_FORMAT means JSON unless stdout is a terminal.
   logFormat: Config.option(oneOf("LOG_FORMAT", ["json", "pretty"])),
-  logLevel: oneOf("LOG_LEVEL", ["trace", "debug", "info", "warning", "error", "fatal", "none"]).pipe(Config.withDefault("info")),
+  // Unset: info for the service, warnings only for command-line tools.
+  logLevel: Config.option(oneOf("LOG_LEVEL", ["trace", "debug", "info", "warning", "error", "fatal", "none"])),
   metricsPublic: boolean("METRICS_PUBLIC", false),
   otlpEndpoint: url("OTEL_EXPORTER_OTLP_ENDPOINT")
 }
