@@ -1,8 +1,9 @@
 import { SqlClient } from "@effect/sql"
 import { Duration, Effect } from "effect"
 import type { PromptPlatform } from "../../prompt/PromptTemplate.js"
-import { type BuiltPrompt, PromptBuilder } from "../../prompt/PromptBuilder.js"
+import type { BuiltPrompt } from "../../prompt/PromptBuilder.js"
 import { ReadyPromptRepository } from "../../prompt/ReadyPromptRepository.js"
+import { PromptInputs } from "../PromptInputs.js"
 import { type PipelineRun, recoverableFailure, recoverableStage } from "../Stage.js"
 
 /** Recorded with every ready prompt, so a prompt can be traced to the code that built it. */
@@ -23,7 +24,7 @@ export const promptBuilder = recoverableStage({
   timeout: PromptBuilderTimeout,
   run: (run: PipelineRun) =>
     Effect.gen(function*() {
-      const builder = yield* PromptBuilder
+      const builder = yield* PromptInputs
       const prompts = yield* ReadyPromptRepository
       const sql = yield* SqlClient.SqlClient
 
