@@ -4,6 +4,7 @@ import { ApplicationLive } from "../AppLayer.js"
 import { DatabaseLive } from "../db/Database.js"
 import { Migrations } from "../db/Migrations.js"
 import { backfillEmbeddings } from "../memory/EmbeddingBackfill.js"
+import { MemoryRepository } from "../memory/MemoryRepository.js"
 import { Embeddings } from "../model/Embeddings.js"
 import { PipelineOrchestrator } from "../pipeline/Pipeline.js"
 import { ExecutionRepository } from "../runs/ExecutionRepository.js"
@@ -75,7 +76,7 @@ const backfill = Command.make("backfill-embeddings", {}, () =>
     })
     yield* print(`${report.embedded} embedded, ${report.skipped} skipped of ${report.total} in ${report.elapsedMillis} ms`)
   }).pipe(
-    Effect.provide(Layer.mergeAll(DatabaseLive, Embeddings.Default)),
+    Effect.provide(Layer.mergeAll(MemoryRepository.Default, Embeddings.Default).pipe(Layer.provideMerge(DatabaseLive))),
     withRuntime("tool"),
     oneLineFailures
   )).pipe(Command.withDescription("Embed the memory facts stored while embeddings were unavailable; safe to interrupt and run again."))
