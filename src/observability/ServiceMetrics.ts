@@ -30,7 +30,7 @@ export const queueOldestAge = Metric.gauge("aftertalk_queue_oldest_age_seconds",
 })
 
 export const claims = Metric.counter("aftertalk_claims", {
-  description: "Conversations claimed for a run, by source (stream, task, http)",
+  description: "Conversations claimed for a run, by kind: due (stream and tasks) or named (HTTP, CLI)",
   incremental: true
 })
 
@@ -74,8 +74,8 @@ export const recordRun = (status: string, trigger: string) =>
 export const recordStage = (stage: string, outcome: "success" | "failed", durationMs: number) =>
   Metric.update(tagged(stageDuration, { stage, outcome }), durationMs / 1000)
 
-export const recordClaims = (source: string, count: number) =>
-  count > 0 ? Metric.incrementBy(tagged(claims, { source }), count) : Effect.void
+export const recordClaims = (kind: "due" | "named", count: number) =>
+  count > 0 ? Metric.incrementBy(tagged(claims, { kind }), count) : Effect.void
 
 export const recordQueue = (depth: number, oldestAgeSeconds: number | null) =>
   Effect.zipRight(Metric.set(queueDepth, depth), Metric.set(queueOldestAge, oldestAgeSeconds ?? 0))
