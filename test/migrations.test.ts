@@ -61,4 +61,17 @@ describe("migrations", () => {
       const names = yield* tables.pipe(Effect.provide(database({ DATABASE_URL: emptyUrl })))
       expect(names).toEqual(expectedTables)
     }))
+
+  it.scoped.skipIf(!postgresAvailable)("refuse a database whose vectors have another size than EMBEDDING_DIMENSIONS", () =>
+    Effect.gen(function*() {
+      // The template database was created with 1536 dimensions.
+      const url = yield* freshDatabaseUrl
+      const refused = yield* Migrations.pipe(
+        Effect.provide(database({ DATABASE_URL: url, EMBEDDING_DIMENSIONS: "768" })),
+        Effect.flip
+      )
+      expect(refused).toMatchObject({ _tag: "EmbeddingDimensionsMismatch", configured: 768, database: 1536 })
+      const accepted = yield* Migrations.pipe(Effect.provide(database({ DATABASE_URL: url, EMBEDDING_DIMENSIONS: "1536" })))
+      expect(accepted.applied).toEqual([])
+    }))
 })
