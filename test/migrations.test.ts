@@ -1,12 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer } from "effect"
-import { AppConfig } from "../src/config/AppConfig.js"
 import { DatabaseLive } from "../src/db/Database.js"
 import { Migrations } from "../src/db/Migrations.js"
 import { freshDatabaseUrl, postgresAvailable, testEnv } from "./support/Db.js"
 
-const database = (env: Record<string, string>) => DatabaseLive.pipe(Layer.provide(AppConfig.Default), Layer.provide(testEnv(env)))
+const database = (env: Record<string, string>) => DatabaseLive.pipe(Layer.provide(testEnv(env)))
 
 const tables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient

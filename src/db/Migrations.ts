@@ -98,5 +98,6 @@ export class Migrations extends Effect.Service<Migrations>()("aftertalk/Migratio
       return yield* new EmbeddingDimensionsMismatch({ configured: config.embeddingDimensions, database: column.dimensions })
     }
     return { applied } as const
-  }).pipe(Effect.provide(NodeFileSystem.layer), Effect.withSpan("Migrations.apply"))
+  }).pipe(Effect.provide(NodeFileSystem.layer), Effect.withSpan("Migrations.apply")),
+  dependencies: [AppConfig.Default]
 }) {}
