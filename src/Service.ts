@@ -55,6 +55,7 @@ export const describeFailure = (error: unknown): Option.Option<string> => {
     case "ServeError":
       return Option.some(`cannot listen: ${cause ?? message}; check HOST and PORT`)
     case "DataDirLocked":
+    case "EmbeddingDimensionsMismatch":
     case "CliFailure":
       return Option.some(message)
     default:
