@@ -20,7 +20,7 @@ describe("the service as a process", () => {
         Effect.promise(() => mkdtemp(join(tmpdir(), "aftertalk-embedded-"))),
         (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
       )
-      const service = yield* startService("embedded", { DATA_DIR: join(dataDir, "data") }, { readyWithin: "30 seconds", entry })
+      const service = yield* startService("embedded", { DATA_DIR: join(dataDir, "data") }, { readyWithin: "90 seconds", entry })
 
       const health = yield* service.send("GET", "/pipeline/health")
       expect(health.status).toBe(200)
@@ -44,10 +44,10 @@ describe("the service as a process", () => {
     })
 
   it.scopedLive("starts on the embedded database with nothing configured and answers its probes", () =>
-    startsEmbedded(devEntry), 60_000)
+    startsEmbedded(devEntry), 120_000)
 
   it.scopedLive("the built service (node dist/Main.js serve, what npm start runs) starts the same way", () =>
-    Effect.zipRight(buildOnce, startsEmbedded(builtEntry)), 180_000)
+    Effect.zipRight(buildOnce, startsEmbedded(builtEntry)), 240_000)
 
   it.live("stops with one line naming a malformed setting, exit code 1 and no stack trace", () =>
     Effect.gen(function*() {
