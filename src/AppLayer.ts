@@ -4,9 +4,11 @@ import { PipelineOrchestrator } from "./pipeline/Pipeline.js"
 import { PipelineServices } from "./PipelineServices.js"
 import { ConversationClaims } from "./queue/ConversationClaims.js"
 import { DatabaseLive } from "./db/Database.js"
+import { ExecutionHistory } from "./runs/ExecutionHistory.js"
 import { ExecutionProgress } from "./runs/ExecutionProgress.js"
 import { InactivityDecay } from "./player/InactivityDecay.js"
 import { PipelineStats } from "./runs/PipelineStats.js"
+import { RunTimeline } from "./runs/RunTimeline.js"
 import { TaskRuns } from "./queue/TaskRuns.js"
 import { ConversationStream } from "./queue/ConversationStream.js"
 import { PipelineRunner } from "./queue/PipelineRunner.js"
@@ -22,8 +24,13 @@ export const TriggerServices = Layer.mergeAll(ConversationStream.Default, Tasks.
   Layer.provideMerge(Layer.effect(PipelineRunner, PipelineOrchestrator))
 )
 
-/** What the pipeline endpoints read besides the executions: run progress and the last day's stats. */
-export const PipelineReadModels = Layer.mergeAll(ExecutionProgress.Default, PipelineStats.Default)
+/** What the pipeline endpoints read besides the executions: run progress, history and the last day's stats. */
+export const PipelineReadModels = Layer.mergeAll(
+  ExecutionProgress.Default,
+  ExecutionHistory.Default,
+  PipelineStats.Default,
+  RunTimeline.Default
+)
 
 export const ApplicationLive = Layer.mergeAll(TriggerServices, PipelineReadModels).pipe(
   Layer.provideMerge(PipelineServices),

@@ -1,8 +1,10 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Option, Schema } from "effect"
+import { Data, Effect, Option, Schema } from "effect"
+import { type KeysetPosition, olderThan, positionText } from "../db/Keyset.js"
 import {
   type AppendedMessage,
   Conversation,
+  type ConversationStatus,
   MessageRole,
   type NewMessage,
   Platform,
@@ -36,6 +38,27 @@ const MessageRow = Schema.Struct({
   content: Schema.String,
   sent_at: Schema.NullOr(Schema.DateFromSelf)
 })
+
+/** Which conversations a listing shows: one status, or the `processing` ones silent for too long. */
+export type ConversationSelection =
+  | { readonly _tag: "Status"; readonly status: ConversationStatus }
+  | { readonly _tag: "Stuck"; readonly silentSeconds: number }
+  | { readonly _tag: "All" }
+
+const ListedConversation = Schema.Struct({
+  ...Conversation.fields,
+  updated_at: Schema.DateFromSelf,
+  next_attempt_at: Schema.NullOr(Schema.DateFromSelf),
+  position_at: Schema.String
+})
+export type ListedConversation = typeof ListedConversation.Type
+
+/** A retry asked for a conversation that is not `failed`: only a failed one may go back in the queue. */
+export class ConversationNotFailed extends Data.TaggedError("ConversationNotFailed")<{
+  readonly status: ConversationStatus
+}> {}
+
+export class NoSuchConversation extends Data.TaggedError("NoSuchConversation")<{ readonly conversationId: string }> {}
 
 export class ConversationRepository extends Effect.Service<ConversationRepository>()(
   "aftertalk/ConversationRepository",
@@ -134,7 +157,60 @@ export class ConversationRepository extends Effect.Service<ConversationRepositor
         Effect.catchTag("ParseError", Effect.die)
       )
 
-      return { appendMessage, find, messages } as const
+      const listedColumns = sql`
+        id AS conversation_id, user_id, platform, status, message_count, started_at, last_message_at, processed_at,
+        processing_attempts, summary, emotional_tone, last_error, updated_at, next_attempt_at,
+        ${positionText(sql, "created_at")} AS position_at`
+      const decodeListed = Schema.decodeUnknown(Schema.Array(ListedConversation))
+
+      /**
+       * A page of conversations, newest first by creation (a stable order: `updated_at` moves while
+       * a reader pages), with the position the next page starts at when there is one.
+       */
+      const list = Effect.fn("ConversationRepository.list")(function*(input: {
+        readonly selection: ConversationSelection
+        readonly limit: number
+        readonly before?: KeysetPosition | undefined
+      }) {
+        const selected = input.selection._tag === "Status"
+          ? [sql`status = ${input.selection.status}`]
+          : input.selection._tag === "Stuck"
+          // HealthService's definition of stuck: no sign of life (update or lease) for the time given.
+          ? [sql`status = 'processing' AND GREATEST(updated_at, lease_expires_at) < now() - make_interval(secs => ${input.selection.silentSeconds})`]
+          : []
+        const conditions = [...selected, ...(input.before === undefined ? [] : [olderThan(sql, "created_at", input.before)])]
+        const rows = yield* sql`
+          SELECT ${listedColumns} FROM conversations WHERE ${sql.and(conditions)}
+          ORDER BY created_at DESC, id DESC LIMIT ${input.limit + 1}`.pipe(Effect.flatMap(decodeListed))
+        const conversations = rows.slice(0, input.limit)
+        const last = conversations[conversations.length - 1]
+        return {
+          conversations,
+          next: rows.length > input.limit && last !== undefined
+            ? Option.some<KeysetPosition>({ at: last.position_at, id: last.conversation_id })
+            : Option.none<KeysetPosition>()
+        }
+      }, Effect.orDie)
+
+      /**
+       * Puts a `failed` conversation back in the queue, due now, with a fresh set of MAX_ATTEMPTS
+       * (an operator's retry is a new start, not the next of the attempts that gave up). The last
+       * error stays as a record of why it had failed until a run replaces it.
+       */
+      const requeueFailed = Effect.fn("ConversationRepository.requeueFailed")(function*(conversationId: string) {
+        const updated = yield* sql`
+          UPDATE conversations
+          SET status = 'queued', processing_attempts = 0, next_attempt_at = NULL, lease_owner = NULL,
+              lease_expires_at = NULL, updated_at = now()
+          WHERE id = ${conversationId} AND status = 'failed'
+          RETURNING id`
+        const current = yield* findConversation(conversationId).pipe(Effect.catchTag("ParseError", Effect.die))
+        if (Option.isNone(current)) return yield* new NoSuchConversation({ conversationId })
+        if (updated.length === 0) return yield* new ConversationNotFailed({ status: current.value.status })
+        return current.value
+      }, Effect.catchTag("SqlError", Effect.die))
+
+      return { appendMessage, find, messages, list, requeueFailed } as const
     })
   }
 ) {}

@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { InternalError, InvalidRequest, NotFound, PayloadTooLarge } from "./Errors.js"
 import { ConversationsApi } from "./groups/Conversations.js"
+import { ExecutionsApi } from "./groups/Executions.js"
 import { HealthApi } from "./groups/Health.js"
 import { MemoryApi } from "./groups/Memory.js"
 import { PipelineApi } from "./groups/Pipeline.js"
@@ -21,6 +22,7 @@ export class Api extends HttpApi.make("aftertalk")
   .add(ConversationsApi)
   .add(HealthApi)
   .add(PipelineApi)
+  .add(ExecutionsApi)
   .add(TasksApi)
   .add(MemoryApi)
   .add(VoiceApi)

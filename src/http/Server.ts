@@ -8,6 +8,7 @@ import { AuthorizationLive } from "./Authorization.js"
 import { DashboardLive } from "./Dashboard.js"
 import { EdgeMiddlewareLive } from "./EdgeMiddleware.js"
 import { ConversationsLive } from "./handlers/Conversations.js"
+import { ExecutionsLive } from "./handlers/Executions.js"
 import { HealthLive } from "./handlers/Health.js"
 import { MemoryLive } from "./handlers/Memory.js"
 import { PipelineLive } from "./handlers/Pipeline.js"
@@ -26,7 +27,7 @@ export const ApiLive = Layer.mergeAll(
   EdgeMiddlewareLive
 ).pipe(
   Layer.provideMerge(HttpApiBuilder.api(Api)),
-  Layer.provide([UsersLive, ConversationsLive, HealthLive, PipelineLive, TasksLive, MemoryLive, VoiceLive]),
+  Layer.provide([UsersLive, ConversationsLive, HealthLive, PipelineLive, ExecutionsLive, TasksLive, MemoryLive, VoiceLive]),
   Layer.provide(AuthorizationLive)
 )
 

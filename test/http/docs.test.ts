@@ -29,11 +29,17 @@ describe.skipIf(!postgresAvailable)("documentation", () => {
         expect(reply.json).toMatchObject({ openapi: expect.stringMatching(/^3\./), info: { title: "aftertalk" } })
         const spec = yield* Schema.decodeUnknown(Spec)(reply.json)
         expect(Object.keys(spec.paths).sort()).toEqual([
+          "/conversations",
           "/conversations/{conversation_id}",
+          "/conversations/{conversation_id}/retry",
+          "/pipeline/executions",
+          "/pipeline/executions/{execution_id}",
           "/pipeline/health",
           "/pipeline/process/{conversation_id}",
           "/pipeline/process/{conversation_id}/async",
           "/pipeline/stats/last-24h",
+          "/pipeline/stats/runs-by-hour",
+          "/pipeline/stats/stage-durations",
           "/pipeline/status/{execution_id}",
           "/tasks/decay",
           "/tasks/process-conversations",
