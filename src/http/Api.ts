@@ -8,6 +8,7 @@ import { PipelineApi } from "./groups/Pipeline.js"
 import { TasksApi } from "./groups/Tasks.js"
 import { UsersApi } from "./groups/Users.js"
 import { VoiceApi } from "./groups/Voice.js"
+import { declareInvalidRequest } from "./OperationDocs.js"
 
 /**
  * The whole HTTP contract of API.md, one group per file under `groups/`. To add a group: define
@@ -32,4 +33,5 @@ export class Api extends HttpApi.make("aftertalk")
   .addError(InternalError)
   .annotate(OpenApi.Title, "aftertalk")
   .annotate(OpenApi.Description, "The post-conversation pipeline of Nikita")
+  .annotate(OpenApi.Transform, declareInvalidRequest)
 {}

@@ -47,3 +47,39 @@ export const operationDocs = (options: {
       }
     })
   )
+
+const invalidRequestExample = {
+  _tag: "InvalidRequest",
+  error: "invalid_request",
+  message: "Invalid request. content: Expected a string at least 1 character(s) long, actual \"\""
+}
+
+/**
+ * For the whole document (`.annotate(OpenApi.Transform, …)` on the Api): every 400 is the
+ * `InvalidRequest` envelope, since the edge middleware turns the platform's own decode error into
+ * it; the generated document would otherwise offer the platform's body as well, which no client
+ * ever receives.
+ */
+export const declareInvalidRequest = (spec: Record<string, unknown>): Record<string, unknown> => {
+  const paths = isRecord(spec["paths"]) ? spec["paths"] : {}
+  const rewritten = Object.fromEntries(Object.entries(paths).map(([path, operations]) => [
+    path,
+    isRecord(operations)
+      ? Object.fromEntries(Object.entries(operations).map(([method, operation]) => {
+        if (!isRecord(operation) || !isRecord(operation["responses"]) || operation["responses"]["400"] === undefined) {
+          return [method, operation]
+        }
+        const badRequest = {
+          description: "Malformed JSON, or a value that violates the schema; `message` names the field, `issues` lists each violation",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/InvalidRequest" }, example: invalidRequestExample } }
+        }
+        return [method, { ...operation, responses: { ...operation["responses"], "400": badRequest } }]
+      }))
+      : operations
+  ]))
+  const components = isRecord(spec["components"]) ? spec["components"] : {}
+  const schemas = isRecord(components["schemas"]) ? components["schemas"] : {}
+  const { HttpApiDecodeError: _unused, ...kept } = schemas
+  const withoutDecodeError = JSON.stringify(rewritten).includes("#/components/schemas/HttpApiDecodeError") ? schemas : kept
+  return { ...spec, paths: rewritten, components: { ...components, schemas: withoutDecodeError } }
+}
