@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
 import { type KeysetPosition, olderThan, positionText } from "../db/Keyset.js"
-import { type StageName, stageNames } from "../pipeline/Stage.js"
+import { type StageName, stageNames } from "../game/StageNames.js"
 import { Execution, type ExecutionStatus, type StageResult, type Trigger } from "./ExecutionRepository.js"
 
 /**

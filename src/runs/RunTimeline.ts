@@ -1,6 +1,6 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Schema } from "effect"
-import { type StageName, stageNames } from "../pipeline/Stage.js"
+import { type StageName, stageNames } from "../game/StageNames.js"
 
 /**
  * The last day of runs as the operators' charts draw them (times from the database's clock):

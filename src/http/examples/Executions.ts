@@ -1,4 +1,4 @@
-import { stageNames } from "../../pipeline/Stage.js"
+import { stageNames } from "../../game/StageNames.js"
 import { exampleConversationId, exampleExecutionId, exampleUserId } from "./Ids.js"
 
 const durations = [412, 96, 35, 8, 22, 9, 14, 180, 51]

@@ -1,4 +1,4 @@
-import { stageNames } from "../../pipeline/Stage.js"
+import { stageNames } from "../../game/StageNames.js"
 import { exampleConversationId, exampleExecutionId, exampleUserId } from "./Ids.js"
 
 const stageResults = Object.fromEntries(stageNames.map((stage) => [stage, { success: true, duration_ms: 40, error: null }]))
