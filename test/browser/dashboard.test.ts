@@ -24,7 +24,8 @@ import {
  * Without chromium the test is skipped locally and fails under CI=true, where it must run.
  */
 
-const executablePath = process.env["CHROMIUM_PATH"] ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => existsSync(path))
+const executablePath = [process.env["CHROMIUM_PATH"], "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+  .find((path): path is string => path !== undefined && path !== "" && existsSync(path))
 const inCi = process.env["CI"] === "true"
 const screenshotPath = join(import.meta.dirname, "..", "..", "docs", "dashboard.png")
 const failMarker = "please-fail-extraction"
@@ -42,10 +43,10 @@ const textOf = (page: Page, selector: string, expected: string) =>
   })
 
 describe.skipIf(!postgresAvailable)("the dashboard in Chromium", () => {
-  it_or_fail()
+  dashboardInChromium()
 })
 
-function it_or_fail() {
+function dashboardInChromium() {
   if (executablePath === undefined) {
     if (inCi) {
       throw new Error("chromium is not installed (apt-get install -y chromium); the browser test must run under CI=true")

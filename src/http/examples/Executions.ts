@@ -25,16 +25,13 @@ export const executionListExample = {
   next_before: "MjAyNS0wMS0zMVQxODo0NTowMC4wMDAxMjNafDlkOGM3YjZhLTVmNGUtNGQzYy04YjJhLTFmMGU5ZDhjN2I2YQ"
 }
 
-let offset = 0
+/** Where each stage starts: after every stage before it. */
+const offsets = durations.map((_, i) => durations.slice(0, i).reduce((sum, ms) => sum + ms, 0))
+
 export const executionExample = {
   ...summary,
   stage_results: Object.fromEntries(stageNames.map((stage, i) => [stage, { success: true, duration_ms: durations[i], error: null }])),
-  stages: stageNames.map((stage, i) => {
-    const duration = durations[i] ?? 0
-    const timing = { stage, status: "success", offset_ms: offset, duration_ms: duration, error: null }
-    offset += duration
-    return timing
-  })
+  stages: stageNames.map((stage, i) => ({ stage, status: "success", offset_ms: offsets[i], duration_ms: durations[i], error: null }))
 }
 
 export const runsByHourExample = {
