@@ -64,6 +64,7 @@ function dashboardInChromium() {
         for (let i = 0; i < 5; i++) {
           const userId = yield* newPlayer
           players.push(userId)
+          if (i === 0) yield* send("PUT", `/users/${userId}`, { body: { display_name: "Sam", timezone: "Europe/Berlin" } })
           if (i === 3) yield* setFault(userId, "emotional_states", "fail")
           const conversationId = yield* converse(userId, nightShiftTalk)
           expect([200, 202]).toContain((yield* send("POST", `/pipeline/process/${conversationId}`)).status)

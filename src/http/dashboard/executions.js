@@ -2,6 +2,7 @@
 import { call, query } from "./api.js"
 import { drawWaterfall } from "./charts.js"
 import { $, clock, h, ms, pill, shortId } from "./dom.js"
+import { lookUp } from "./player.js"
 
 let nextBefore = null
 let selected = null
@@ -12,7 +13,8 @@ function row(execution) {
     h("td", {}, pill(execution.status)),
     h("td", {}, execution.trigger),
     h("td", { className: "mono", title: execution.conversation_id }, shortId(execution.conversation_id)),
-    h("td", { className: "mono", title: execution.user_id }, shortId(execution.user_id)),
+    h("td", { className: "mono link", title: execution.user_id, onClick: (event) => { event.stopPropagation(); lookUp(execution.user_id) } },
+      shortId(execution.user_id)),
     h("td", { className: "num" }, ms(execution.total_duration_ms)),
     h("td", { className: "error-text", title: execution.error ?? "" },
       execution.failed_stage ? h("b", {}, `${execution.failed_stage}: `) : null, execution.error ?? ""))
