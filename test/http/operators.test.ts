@@ -42,7 +42,9 @@ const allPages = <A extends { readonly next_before: string | null }, I>(path: st
 
 describe.skipIf(!postgresAvailable)("operators' endpoints", () => {
   layer(PipelineApp({ MAX_ATTEMPTS: "1" }), { excludeTestServices: true, timeout: 120_000 })((it) => {
-    const state = { playerA: "", playerB: "", processed: [] as Array<string>, failedConversation: "", failedRun: "", okRun: "" }
+    // Filled by the first test, read by the others (they run in order over one database).
+    const processed: Array<string> = []
+    const state = { playerA: "", playerB: "", processed, failedConversation: "", failedRun: "", okRun: "" }
 
     it.effect("arrange: three runs of one player succeed, one of another fails in extraction", () =>
       Effect.gen(function*() {
