@@ -1,5 +1,5 @@
 import { HttpServer } from "@effect/platform"
-import { describe, expect, layer } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
@@ -51,7 +51,7 @@ function dashboardInChromium() {
     if (inCi) {
       throw new Error("chromium is not installed (apt-get install -y chromium); the browser test must run under CI=true")
     }
-    describe.skip("chromium is not installed: apt-get install -y chromium", () => {})
+    it.skip("needs chromium (apt-get install -y chromium)", () => {})
     return
   }
   layer(PipelineApp({ MAX_ATTEMPTS: "1" }), { excludeTestServices: true, timeout: 120_000 })((it) => {
