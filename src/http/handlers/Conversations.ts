@@ -1,7 +1,8 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Duration, Effect, Option } from "effect"
 import { AppConfig } from "../../config/AppConfig.js"
-import { type ConversationSelection, ConversationRepository } from "../../conversation/ConversationRepository.js"
+import { ConversationListing, type ConversationSelection } from "../../conversation/ConversationListing.js"
+import { ConversationRepository } from "../../conversation/ConversationRepository.js"
 import { Api } from "../Api.js"
 import { NotFound } from "../Errors.js"
 import { NotFailed } from "../groups/Conversations.js"
@@ -12,6 +13,7 @@ const notFound = (conversationId: string) => new NotFound({ message: `No convers
 export const ConversationsLive = HttpApiBuilder.group(Api, "conversations", (handlers) =>
   Effect.gen(function*() {
     const conversations = yield* ConversationRepository
+    const listing = yield* ConversationListing
     const { stuckAfter } = yield* AppConfig
     return handlers
       .handle("getConversation", ({ path }) =>
@@ -29,7 +31,7 @@ export const ConversationsLive = HttpApiBuilder.group(Api, "conversations", (han
           ? { _tag: "Stuck", silentSeconds: Duration.toSeconds(stuckAfter) }
           : { _tag: "Status", status: urlParams.status }
         return Effect.map(
-          conversations.list({ selection, limit: urlParams.limit, before: urlParams.before }),
+          listing.list({ selection, limit: urlParams.limit, before: urlParams.before }),
           (page) => ({ conversations: page.conversations, next_before: cursorOf(page.next) })
         )
       })
