@@ -73,15 +73,21 @@ const StageServices = Layer.mergeAll(
   Embeddings.Default
 )
 
-const Orchestrator = PipelineOrchestrator.Default.pipe(
-  Layer.provide(Layer.mergeAll(StageServices, Leases, ExecutionRepository.Default, PipelineInputs.Default, QueueGround))
-)
+/** What running one claimed conversation needs besides its stages: leases, executions, the run's inputs. */
+const RunGround = Layer.mergeAll(Leases, ExecutionRepository.Default, PipelineInputs.Default, QueueGround)
 
-/** The stream and the tasks run claimed conversations through the application's orchestrator. */
-const Triggers = Layer.mergeAll(ConversationStream.Default, Tasks.Default).pipe(
-  Layer.provide(Layer.mergeAll(Claims, Leases, Runs, QueueGround)),
-  Layer.provide(Layer.effect(PipelineRunner, PipelineOrchestrator).pipe(Layer.provide(Orchestrator)))
-)
+const Orchestrator = PipelineOrchestrator.Default.pipe(Layer.provide(Layer.mergeAll(StageServices, RunGround)))
+
+/**
+ * The stream and the tasks, with the claims and leases they use, over a pipeline runner: the
+ * application's orchestrator here, fake stages in the trigger tests (`PipelineRunner.fromSteps`).
+ */
+export const triggersOver = <E, R>(runner: Layer.Layer<PipelineRunner, E, R>) =>
+  Layer.mergeAll(ConversationStream.Default, Tasks.Default).pipe(
+    Layer.provideMerge(Layer.mergeAll(Claims, Runs, RunGround, runner.pipe(Layer.provide(RunGround))))
+  )
+
+const Triggers = triggersOver(Layer.effect(PipelineRunner, PipelineOrchestrator).pipe(Layer.provide(Orchestrator)))
 
 export const ApplicationLive = Layer.mergeAll(
   AppConfig.Default,

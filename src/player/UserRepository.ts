@@ -36,7 +36,10 @@ interface Ledger<Locked, Recorded, Change> {
   readonly write: (input: { readonly userId: string; readonly conversationId: string; readonly change: Change }) => Effect.Effect<void, SqlError.SqlError>
 }
 
-/** Which columns of `users` a score change sets besides the score and status. */
+/**
+ * A score change as written: metrics, score, status and the history row, plus `player`, the other
+ * columns of `users` it sets (engagement for a conversation, the decay ledger for decay).
+ */
 type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExchanges"> & {
   readonly userId: string
   readonly conversationId: string | null
