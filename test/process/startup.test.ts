@@ -32,6 +32,8 @@ describe("the service as a process", () => {
       expect(ready.json).toMatchObject({ ready: true, database: "ok", migrations: "applied", shutting_down: false })
       // The embedded database lives where DATA_DIR says, not in the working directory.
       expect((yield* Effect.promise(() => readdir(join(dataDir, "data")))).length).toBeGreaterThan(0)
+      // The dashboard's files are found (the build copies them next to the compiled code).
+      expect((yield* service.send("GET", "/dashboard")).status).toBe(200)
       // Without TASK_SECRET the API still refuses strangers.
       expect((yield* service.send("GET", `/users/${crypto.randomUUID()}`)).status).toBe(401)
 
