@@ -10,6 +10,7 @@ import { PipelineOrchestrator } from "../pipeline/Pipeline.js"
 import { ExecutionRepository } from "../runs/ExecutionRepository.js"
 import { oneLineFailures, ServiceLive, withRuntime } from "../Service.js"
 import { runDemo } from "./Demo.js"
+import { parseSince, retryFailed } from "./RetryFailed.js"
 import { CliFailure, print, progressBar, stageTable } from "./Output.js"
 
 /**
@@ -81,13 +82,24 @@ const backfill = Command.make("backfill-embeddings", {}, () =>
     oneLineFailures
   )).pipe(Command.withDescription("Embed the memory facts stored while embeddings were unavailable; safe to interrupt and run again."))
 
+const since = Options.text("since").pipe(
+  Options.optional,
+  Options.withDescription("Only those that failed within this duration, e.g. \"24 hours\" (default: all)")
+)
+
+const retryFailedCommand = Command.make("retry-failed", { since }, (input) =>
+  tool(Effect.flatMap(
+    Option.match(input.since, { onNone: () => Effect.succeedNone, onSome: (raw) => Effect.asSome(parseSince(raw)) }),
+    retryFailed
+  ))).pipe(Command.withDescription("Put failed conversations back in the queue with a fresh set of attempts."))
+
 const demo = Command.make("demo", {}, () => tool(runDemo)).pipe(
   Command.withDescription("Create sample players and conversations in the configured database, process them, and print one player's prompt and facts.")
 )
 
 export const aftertalk = Command.make("aftertalk").pipe(
   Command.withDescription("aftertalk: the post-conversation pipeline of Nikita."),
-  Command.withSubcommands([serve, migrate, processCommand, backfill, demo])
+  Command.withSubcommands([serve, migrate, processCommand, retryFailedCommand, backfill, demo])
 )
 
 export const runCli = Command.run(aftertalk, { name: "aftertalk", version: "0.1.0" })
