@@ -52,3 +52,27 @@ export interface AppendedMessage {
   readonly conversation_id: string
   readonly message_count: number
 }
+
+export interface VoiceTurn {
+  readonly role: MessageRole
+  readonly content: string
+  readonly sentAt: Date
+}
+
+export interface NewVoiceCall {
+  /** ElevenLabs' conversation id of the call. */
+  readonly callId: string
+  readonly userId: string
+  readonly startedAt: Date
+  /** In call order; each 1..10,000 characters. */
+  readonly turns: ReadonlyArray<VoiceTurn>
+}
+
+export interface StoredVoiceCall {
+  readonly status: "accepted" | "duplicate"
+  readonly conversation_id: string
+}
+
+/** The latest turn's time, or `from` when no turn is later. */
+export const latestTurnAt = (turns: ReadonlyArray<VoiceTurn>, from: Date): Date =>
+  turns.reduce((at, turn) => (turn.sentAt > at ? turn.sentAt : at), from)
