@@ -2,6 +2,7 @@ import { Layer } from "effect"
 import { AppConfig } from "./config/AppConfig.js"
 import { Instance } from "./config/Instance.js"
 import { TaskSecret } from "./config/TaskSecret.js"
+import { ConversationListing } from "./conversation/ConversationListing.js"
 import { ConversationRepository } from "./conversation/ConversationRepository.js"
 import { ConversationSummaryRepository } from "./conversation/ConversationSummaryRepository.js"
 import { DailySummaryRepository } from "./conversation/DailySummaryRepository.js"
@@ -29,10 +30,12 @@ import { ConversationStream } from "./queue/ConversationStream.js"
 import { PipelineRunner } from "./queue/PipelineRunner.js"
 import { TaskRuns } from "./queue/TaskRuns.js"
 import { Tasks } from "./queue/Tasks.js"
+import { ExecutionHistory } from "./runs/ExecutionHistory.js"
 import { ExecutionProgress } from "./runs/ExecutionProgress.js"
 import { ExecutionRepository } from "./runs/ExecutionRepository.js"
 import { HealthService } from "./runs/Health.js"
 import { PipelineStats } from "./runs/PipelineStats.js"
+import { RunTimeline } from "./runs/RunTimeline.js"
 import { StreamState } from "./runs/StreamState.js"
 
 /**
@@ -70,15 +73,21 @@ const StageServices = Layer.mergeAll(
   Embeddings.Default
 )
 
-const Orchestrator = PipelineOrchestrator.Default.pipe(
-  Layer.provide(Layer.mergeAll(StageServices, Leases, ExecutionRepository.Default, PipelineInputs.Default, QueueGround))
-)
+/** What running one claimed conversation needs besides its stages: leases, executions, the run's inputs. */
+const RunGround = Layer.mergeAll(Leases, ExecutionRepository.Default, PipelineInputs.Default, QueueGround)
 
-/** The stream and the tasks run claimed conversations through the application's orchestrator. */
-const Triggers = Layer.mergeAll(ConversationStream.Default, Tasks.Default).pipe(
-  Layer.provide(Layer.mergeAll(Claims, Leases, Runs, QueueGround)),
-  Layer.provide(Layer.effect(PipelineRunner, PipelineOrchestrator).pipe(Layer.provide(Orchestrator)))
-)
+const Orchestrator = PipelineOrchestrator.Default.pipe(Layer.provide(Layer.mergeAll(StageServices, RunGround)))
+
+/**
+ * The stream and the tasks, with the claims and leases they use, over a pipeline runner: the
+ * application's orchestrator here, fake stages in the trigger tests (`PipelineRunner.fromSteps`).
+ */
+export const triggersOver = <E, R>(runner: Layer.Layer<PipelineRunner, E, R>) =>
+  Layer.mergeAll(ConversationStream.Default, Tasks.Default).pipe(
+    Layer.provideMerge(Layer.mergeAll(Claims, Runs, RunGround, runner.pipe(Layer.provide(RunGround))))
+  )
+
+const Triggers = triggersOver(Layer.effect(PipelineRunner, PipelineOrchestrator).pipe(Layer.provide(Orchestrator)))
 
 export const ApplicationLive = Layer.mergeAll(
   AppConfig.Default,
@@ -86,6 +95,7 @@ export const ApplicationLive = Layer.mergeAll(
   TaskSecret.Default,
   UserRepository.Default,
   ConversationRepository.Default,
+  ConversationListing.Default,
   ConversationIntake.Default,
   MemoryRepository.Default,
   Embeddings.Default,
@@ -94,7 +104,9 @@ export const ApplicationLive = Layer.mergeAll(
   HealthService.Default,
   ExecutionRepository.Default,
   ExecutionProgress.Default,
+  ExecutionHistory.Default,
   PipelineStats.Default,
+  RunTimeline.Default,
   Orchestrator,
   Claims,
   Triggers

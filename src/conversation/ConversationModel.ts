@@ -1,10 +1,10 @@
 import { Schema } from "effect"
 import { EmotionalTone } from "../game/EmotionalTone.js"
+import { Platform } from "../game/Platform.js"
 
 /** The words of a conversation, shared by the repository, the pipeline and the HTTP schemas. */
 
-export const Platform = Schema.Literal("text", "voice")
-export type Platform = typeof Platform.Type
+export { Platform } from "../game/Platform.js"
 
 /** Who spoke: the player or Nikita (ElevenLabs' `agent` turns are stored as `nikita`). */
 export const MessageRole = Schema.Literal("user", "nikita")

@@ -2,7 +2,6 @@ import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Deferred, Effect, Fiber, Layer, Option, Ref, Schema } from "effect"
 import { randomUUID } from "node:crypto"
-import { AppConfig } from "../../src/config/AppConfig.js"
 import { DatabaseLive } from "../../src/db/Database.js"
 import { backfillEmbeddings } from "../../src/memory/EmbeddingBackfill.js"
 import { MemoryRepository } from "../../src/memory/MemoryRepository.js"
@@ -15,7 +14,7 @@ import { freshDatabaseUrl, postgresAvailable, testEnv } from "../support/Db.js"
 const withMemory = (embeddings: Layer.Layer<Embeddings>) =>
   MemoryRepository.DefaultWithoutDependencies.pipe(Layer.provideMerge(embeddings))
 
-const database = (url: string) => DatabaseLive.pipe(Layer.provide(AppConfig.Default), Layer.provide(testEnv({ DATABASE_URL: url })))
+const database = (url: string) => DatabaseLive.pipe(Layer.provide(testEnv({ DATABASE_URL: url })))
 
 /** The size of `memory_facts.embedding` in this database. */
 const embeddingDimensions = Effect.gen(function*() {
