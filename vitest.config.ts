@@ -1,13 +1,82 @@
 import { defineConfig } from "vitest/config"
 
+/**
+ * Three projects, each with the pool and isolation its files need (measured; see README "Tests"):
+ *
+ * - unit: pure code (the game's rules, configuration, the model providers against an in-process
+ *   fake server). No database, so no global setup.
+ * - db: everything that takes a fresh PostgreSQL database per file (`test/support/Db.ts`).
+ * - process: the service spawned as child processes (`test/support/ServiceProcess.ts`).
+ *
+ * unit and db run in worker threads WITHOUT isolation: a worker imports effect, the platform
+ * packages and the service's modules once and keeps them for every file it runs, instead of
+ * paying that import (most of the old "collect" time) per file. Each file still builds its own
+ * layers and database. `setupEffectVitest.ts` undoes the one piece of global state a file leaves
+ * behind (the testers `@effect/vitest`'s `layer()` puts on `it`).
+ *
+ * process files run isolated in forks of their own (they install exit handlers and hold child
+ * processes), concurrently with the threads, because they mostly wait on their children.
+ *
+ * Worker counts are fixed (min = max): with fewer minimum than maximum workers tinypool may end
+ * an idle thread while vitest still awaits it ("Terminating worker thread").
+ */
+
+const unit = [
+  "test/config.test.ts",
+  "test/game/**/*.test.ts",
+  "test/model/Formats.test.ts",
+  "test/model/RetryPolicy.test.ts",
+  "test/model/OfflineProvider.test.ts",
+  "test/model/ModelRateLimiter.test.ts",
+  "test/model/OpenAiEmbeddings.test.ts",
+  "test/model/OpenAiLanguageModel.test.ts",
+  "test/http/voiceSignature.test.ts"
+]
+
+const processTests = "test/process/**/*.test.ts"
+
+/** Threads for unit and db files; forks for process files. Both pools run at the same time. */
+const threads = 2
+const forks = 2
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/support/globalSetup.ts"],
     reporters: ["default", "./test/support/SummaryReporter.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    pool: "forks",
-    sequence: { concurrent: false }
+    sequence: { concurrent: false },
+    setupFiles: ["test/support/setupEffectVitest.ts"],
+    // Pool-wide settings are read from the root config, not from the projects.
+    poolOptions: {
+      threads: { isolate: false, minThreads: threads, maxThreads: threads },
+      forks: { isolate: true, minForks: forks, maxForks: forks }
+    },
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: unit, pool: "threads", isolate: false }
+      },
+      {
+        extends: true,
+        test: {
+          name: "db",
+          include: ["test/**/*.test.ts"],
+          exclude: [...unit, processTests],
+          pool: "threads",
+          isolate: false,
+          globalSetup: ["test/support/globalSetup.ts"]
+        }
+      },
+      {
+        extends: true,
+        test: {
+          name: "process",
+          include: [processTests],
+          pool: "forks",
+          isolate: true,
+          globalSetup: ["test/support/globalSetup.ts"]
+        }
+      }
+    ]
   }
 })

@@ -5,14 +5,18 @@ import { LanguageModel } from "../../src/model/LanguageModel.js"
 import { ModelRateLimiter } from "../../src/model/ModelRateLimiter.js"
 import { FakeOpenAi } from "../support/FakeOpenAi.js"
 
-/** Starts `calls` limited calls at once; returns when each one started, on the test clock. */
+/** Milliseconds on the test clock since `start`. */
+const since = (start: number) => Effect.map(Clock.currentTimeMillis, (now) => now - start)
+
+/** Starts `calls` limited calls at once; returns when each one started, in ms after the calls were made. */
 const startTimes = (calls: number, tokens: number) =>
   Effect.gen(function*() {
     const limiter = yield* ModelRateLimiter
+    const start = yield* Clock.currentTimeMillis
     const fiber = yield* Effect.fork(
       Effect.forEach(
         Array.from({ length: calls }, (_, i) => i),
-        () => limiter.withinLimits(tokens)(Clock.currentTimeMillis),
+        () => limiter.withinLimits(tokens)(since(start)),
         { concurrency: "unbounded" }
       )
     )
@@ -38,8 +42,9 @@ describe("ModelRateLimiter (TestClock)", () => {
   it.effect("holds back a request whose tokens exceed what is left of the minute's TPM", () =>
     Effect.gen(function*() {
       const limiter = yield* ModelRateLimiter
+      const start = yield* Clock.currentTimeMillis
       yield* limiter.withinLimits(6000)(Effect.void)
-      const fiber = yield* Effect.fork(limiter.withinLimits(600)(Clock.currentTimeMillis))
+      const fiber = yield* Effect.fork(limiter.withinLimits(600)(since(start)))
       yield* TestClock.adjust("7 seconds")
       // 600 of 6,000 tokens per minute come back after 6 s.
       const started = yield* Fiber.join(fiber)
@@ -50,7 +55,8 @@ describe("ModelRateLimiter (TestClock)", () => {
   it.effect("a request larger than the whole TPM still goes out, once the bucket is full", () =>
     Effect.gen(function*() {
       const limiter = yield* ModelRateLimiter
-      const started = yield* limiter.withinLimits(50_000)(Clock.currentTimeMillis)
+      const start = yield* Clock.currentTimeMillis
+      const started = yield* limiter.withinLimits(50_000)(since(start))
       expect(started).toBe(0)
     }).pipe(Effect.provide(ModelRateLimiter.layer({ requestsPerMinute: 600, tokensPerMinute: 6000 }))))
 })

@@ -7,12 +7,16 @@ import { withModelRetries } from "../../src/model/RetryPolicy.js"
 const headers = (entries: Record<string, string>) => new Headers(entries)
 const unavailable = new ModelUnavailable({ message: "503", status: Option.some(503), retryAfter: Option.none() })
 
-/** Runs an attempt that fails with `errors` in turn (then succeeds) and records when each ran. */
+/**
+ * Runs an attempt that fails with `errors` in turn (then succeeds) and records when each ran,
+ * in milliseconds after the first call (the test clock need not start at 0).
+ */
 const attemptsOf = (errors: ReadonlyArray<ModelError>) =>
   Effect.gen(function*() {
     const times = yield* Ref.make<ReadonlyArray<number>>([])
+    const start = yield* TestClock.currentTimeMillis
     const attempt = Effect.gen(function*() {
-      const now = yield* TestClock.currentTimeMillis
+      const now = (yield* TestClock.currentTimeMillis) - start
       const previous = yield* Ref.getAndUpdate(times, (list) => [...list, now])
       const error = errors[previous.length]
       return error === undefined ? "ok" : yield* Effect.fail(error)

@@ -1,6 +1,6 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { makeOrchestrator } from "../../src/pipeline/PipelineOrchestrator.js"
 import { RecoverableRetry } from "../../src/pipeline/RunStages.js"
 import { AppConfig } from "../../src/config/AppConfig.js"
@@ -15,13 +15,18 @@ import { insertConversation, insertPlayer, smallTalk, testDatabaseWithInputs } f
 /** What a fake stage does on each call: succeed, fail, or hang (for budgets and interrupts). */
 type Behaviour = "ok" | "fail" | "fail-once" | "hang"
 
-const fakePipeline = (calls: Ref.Ref<ReadonlyArray<StageName>>, behaviours: Partial<Record<StageName, Behaviour>>) => {
+/** `hanging` is completed with the first stage that starts to hang: the run is then mid-way, holding its leases. */
+const fakePipeline = (
+  calls: Ref.Ref<ReadonlyArray<StageName>>,
+  behaviours: Partial<Record<StageName, Behaviour>>,
+  hanging: Deferred.Deferred<StageName>
+) => {
   const act = (name: StageName) =>
     Effect.gen(function*() {
       const before = (yield* Ref.get(calls)).filter((n) => n === name).length
       yield* Ref.update(calls, (list) => [...list, name])
       const behaviour = behaviours[name] ?? "ok"
-      if (behaviour === "hang") return yield* Effect.never
+      if (behaviour === "hang") return yield* Deferred.succeed(hanging, name).pipe(Effect.zipRight(Effect.never))
       if (behaviour === "fail" || (behaviour === "fail-once" && before === 0)) {
         return yield* Effect.fail(new Error(`${name} broke`))
       }
@@ -38,10 +43,11 @@ const services = Layer.mergeAll(ConversationLeases.Default, ExecutionRepository.
 const setup = (behaviours: Partial<Record<StageName, Behaviour>> = {}, player: Parameters<typeof insertPlayer>[0] = {}) =>
   Effect.gen(function*() {
     const calls = yield* Ref.make<ReadonlyArray<StageName>>([])
-    const orchestrator = yield* makeOrchestrator(fakePipeline(calls, behaviours))
+    const hanging = yield* Deferred.make<StageName>()
+    const orchestrator = yield* makeOrchestrator(fakePipeline(calls, behaviours, hanging))
     const userId = yield* insertPlayer(player)
     const conversationId = yield* insertConversation({ userId, startedAt: new Date("2026-01-05T10:00:00Z"), messages: smallTalk })
-    return { calls, orchestrator, userId, conversationId }
+    return { calls, hanging, orchestrator, userId, conversationId }
   })
 
 const conversationRow = (id: string) =>
@@ -152,9 +158,9 @@ describe.skipIf(!postgresAvailable)("PipelineOrchestrator", () => {
 
     it.scoped("refuses a running conversation, and requeues it when interrupted", () =>
       Effect.gen(function*() {
-        const { conversationId, orchestrator, userId } = yield* setup({ emotional: "hang" })
+        const { conversationId, hanging, orchestrator, userId } = yield* setup({ emotional: "hang" })
         const running = yield* Effect.fork(orchestrator.process(conversationId, { trigger: "http_sync" }))
-        yield* Effect.sleep("300 millis")
+        expect(yield* Deferred.await(hanging)).toBe("emotional")
         const busy = yield* Effect.flip(orchestrator.process(conversationId, { trigger: "http_sync" }))
         expect(busy._tag).toBe("ConversationInProgress")
         expect(busy._tag === "ConversationInProgress" && busy.executionId).toMatch(/^[0-9a-f-]{36}$/)
