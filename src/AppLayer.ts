@@ -9,7 +9,10 @@ import { InactivityDecay } from "./player/InactivityDecay.js"
 import { PipelineStats } from "./runs/PipelineStats.js"
 import { TaskRuns } from "./queue/TaskRuns.js"
 import { ConversationStream } from "./queue/ConversationStream.js"
+import { ConversationLeases } from "./queue/ConversationLeases.js"
 import { PipelineRunner } from "./queue/PipelineRunner.js"
+import { PipelineRuns } from "./queue/PipelineRuns.js"
+import { WorkerPool } from "./queue/WorkerPool.js"
 import { Tasks } from "./queue/Tasks.js"
 
 /**
@@ -19,6 +22,8 @@ import { Tasks } from "./queue/Tasks.js"
  */
 export const TriggerServices = Layer.mergeAll(ConversationStream.Default, Tasks.Default).pipe(
   Layer.provideMerge(Layer.mergeAll(ConversationClaims.Default, InactivityDecay.Default, TaskRuns.Default)),
+  Layer.provideMerge(PipelineRuns.Default),
+  Layer.provideMerge(Layer.mergeAll(ConversationLeases.Default, WorkerPool.Default)),
   Layer.provideMerge(Layer.effect(PipelineRunner, PipelineOrchestrator))
 )
 

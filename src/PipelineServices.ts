@@ -1,7 +1,6 @@
 import { Layer } from "effect"
 import { PipelineOrchestrator } from "./pipeline/Pipeline.js"
 import { ConflictRepository } from "./player/ConflictRepository.js"
-import { ConversationLeases } from "./queue/ConversationLeases.js"
 import { ConversationSummaryRepository } from "./conversation/ConversationSummaryRepository.js"
 import { DailySummaryRepository } from "./conversation/DailySummaryRepository.js"
 import { Embeddings } from "./model/Embeddings.js"
@@ -47,6 +46,6 @@ export const StageServices = PromptBuilder.Default.pipe(
 /** The orchestrator with everything its stages need, plus the run bookkeeping it uses. */
 export const PipelineServices = PipelineOrchestrator.Default.pipe(
   Layer.provideMerge(StageServices),
-  Layer.provideMerge(Layer.mergeAll(ConversationLeases.Default, ExecutionRepository.Default, PipelineInputs.Default)),
+  Layer.provideMerge(Layer.mergeAll(ExecutionRepository.Default, PipelineInputs.Default)),
   Layer.provideMerge(Instance.Default)
 )

@@ -14,6 +14,8 @@ import { TaskRuns } from "../../src/queue/TaskRuns.js"
 import { type PipelineRun, type StageName, stageNames } from "../../src/pipeline/Stage.js"
 import { ConversationStream } from "../../src/queue/ConversationStream.js"
 import { PipelineRunner } from "../../src/queue/PipelineRunner.js"
+import { PipelineRuns } from "../../src/queue/PipelineRuns.js"
+import { WorkerPool } from "../../src/queue/WorkerPool.js"
 import { Tasks } from "../../src/queue/Tasks.js"
 import { freshDatabaseUrl, testEnv } from "../support/Db.js"
 import { stagesActing } from "../support/FakeStages.js"
@@ -77,8 +79,9 @@ export const instanceLayer = (
     InactivityDecay.Default,
     TaskRuns.Default
   ).pipe(Layer.provideMerge(identity))
-  const runner = PipelineRunner.fromSteps(fakeSteps(behaviours, stages)).pipe(Layer.provideMerge(repositories))
-  return Layer.mergeAll(ConversationStream.Default, Tasks.Default).pipe(Layer.provideMerge(runner))
+  const runner = PipelineRunner.fromPlan(fakeSteps(behaviours, stages)).pipe(Layer.provideMerge(repositories))
+  const lifecycle = PipelineRuns.Default.pipe(Layer.provideMerge(WorkerPool.Default), Layer.provideMerge(runner))
+  return Layer.mergeAll(ConversationStream.Default, Tasks.Default).pipe(Layer.provideMerge(lifecycle))
 }
 
 /** A fresh database and one instance on it: each test starts with no conversations at all. */
