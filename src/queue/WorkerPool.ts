@@ -22,10 +22,12 @@ export class WorkerPool extends Effect.Service<WorkerPool>()("aftertalk/WorkerPo
     const accepting = yield* Ref.make(true)
     const claimGate = yield* Effect.makeSemaphore(1)
 
+    /** Returns slots taken but not used (a claim that came back short). */
     const giveBack = (count: number) =>
-      count <= 0
-        ? Effect.void
-        : Queue.offerAll(slots, Array.from({ length: count }, () => undefined)).pipe(Effect.zipRight(Queue.offer(freed, undefined)))
+      count <= 0 ? Effect.void : Queue.offerAll(slots, Array.from({ length: count }, () => undefined)).pipe(Effect.asVoid)
+
+    /** A run ended: its slot is free again, and the stream may claim at once. */
+    const runEnded = giveBack(1).pipe(Effect.zipRight(Queue.offer(freed, undefined)))
 
     /** Takes the slots free right now, at most `max`, without waiting. */
     const takeFree = (max: number) => Effect.map(Queue.takeUpTo(slots, max), Chunk.size)
@@ -34,7 +36,7 @@ export class WorkerPool extends Effect.Service<WorkerPool>()("aftertalk/WorkerPo
     const takeSlot: Effect.Effect<void> = Queue.take(slots)
 
     /** Starts `run` on a slot the caller took; the slot comes back when the run ends. */
-    const startOnSlot = (run: Effect.Effect<void>) => FiberSet.run(runs, run.pipe(Effect.ensuring(giveBack(1))))
+    const startOnSlot = (run: Effect.Effect<void>) => FiberSet.run(runs, run.pipe(Effect.ensuring(runEnded)))
 
     /** Starts a run that holds no slot (the async trigger's): shutdown still waits for it. */
     const startBackground = (run: Effect.Effect<void>) => FiberSet.run(runs, run)
