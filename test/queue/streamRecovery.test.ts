@@ -18,7 +18,6 @@ import { testEnv } from "../support/Db.js"
 const unused = (what: string) => () => Effect.dieMessage(`${what} must not be called: nothing was claimed`)
 
 const streamWithClaims = (claimDue: ConversationClaims["claimDue"]) => {
-  const config = AppConfig.Default.pipe(Layer.provide(testEnv({ STREAM_POLL_INTERVAL: "10 seconds" })))
   const doubles = Layer.mergeAll(
     Layer.succeed(ConversationClaims, ConversationClaims.make({ claimDue })),
     Layer.succeed(ConversationLeases, ConversationLeases.make({
@@ -38,7 +37,8 @@ const streamWithClaims = (claimDue: ConversationClaims["claimDue"]) => {
   return ConversationStream.Default.pipe(
     Layer.provideMerge(WorkerPool.Default),
     Layer.provideMerge(doubles),
-    Layer.provideMerge(config)
+    Layer.provideMerge(AppConfig.Default),
+    Layer.provide(testEnv({ STREAM_POLL_INTERVAL: "10 seconds" }))
   )
 }
 
