@@ -28,7 +28,9 @@ import { ConversationClaims } from "./queue/ConversationClaims.js"
 import { ConversationLeases } from "./queue/ConversationLeases.js"
 import { ConversationStream } from "./queue/ConversationStream.js"
 import { PipelineRunner } from "./queue/PipelineRunner.js"
+import { PipelineRuns } from "./queue/PipelineRuns.js"
 import { TaskRuns } from "./queue/TaskRuns.js"
+import { WorkerPool } from "./queue/WorkerPool.js"
 import { Tasks } from "./queue/Tasks.js"
 import { ExecutionHistory } from "./runs/ExecutionHistory.js"
 import { ExecutionProgress } from "./runs/ExecutionProgress.js"
@@ -56,6 +58,7 @@ const QueueGround = Layer.mergeAll(AppConfig.Default, Instance.Default, StreamSt
 const Leases = ConversationLeases.Default.pipe(Layer.provide(QueueGround))
 const Claims = ConversationClaims.Default.pipe(Layer.provide(QueueGround))
 const Runs = TaskRuns.Default.pipe(Layer.provide(QueueGround))
+const Pool = WorkerPool.Default.pipe(Layer.provide(QueueGround))
 
 /** What the nine stages use. */
 const StageServices = Layer.mergeAll(
@@ -81,12 +84,14 @@ const RunGround = Layer.mergeAll(Leases, ExecutionRepository.Default, PipelineIn
 const Orchestrator = PipelineOrchestrator.Default.pipe(Layer.provide(Layer.mergeAll(StageServices, RunGround)))
 
 /**
- * The stream and the tasks, with the claims and leases they use, over a pipeline runner: the
- * application's orchestrator here, fake stages in the trigger tests (`PipelineRunner.fromSteps`).
+ * The stream, the tasks and the run lifecycle (the HTTP triggers' too), with the claims, leases
+ * and the one worker pool they share, over a pipeline runner: the application's orchestrator
+ * here, fake stages in the trigger tests (`PipelineRunner.fromPlan`).
  */
 export const triggersOver = <E, R>(runner: Layer.Layer<PipelineRunner, E, R>) =>
   Layer.mergeAll(ConversationStream.Default, Tasks.Default).pipe(
-    Layer.provideMerge(Layer.mergeAll(Claims, Runs, RunGround, runner.pipe(Layer.provide(RunGround))))
+    Layer.provideMerge(PipelineRuns.Default),
+    Layer.provideMerge(Layer.mergeAll(Claims, Runs, RunGround, Pool, runner.pipe(Layer.provide(RunGround))))
   )
 
 const Triggers = triggersOver(Layer.effect(PipelineRunner, PipelineOrchestrator).pipe(Layer.provide(Orchestrator)))

@@ -6,7 +6,7 @@ import { Migrations } from "../db/Migrations.js"
 import { backfillEmbeddings } from "../memory/EmbeddingBackfill.js"
 import { MemoryRepository } from "../memory/MemoryRepository.js"
 import { Embeddings } from "../model/Embeddings.js"
-import { PipelineOrchestrator } from "../pipeline/Pipeline.js"
+import { PipelineRuns } from "../queue/PipelineRuns.js"
 import { ExecutionRepository } from "../runs/ExecutionRepository.js"
 import { oneLineFailures, ServiceLive, withRuntime } from "../Service.js"
 import { runDemo } from "./Demo.js"
@@ -45,7 +45,7 @@ const force = Options.boolean("force").pipe(Options.withDescription("Run it agai
 
 const processCommand = Command.make("process", { conversationId, force }, (input) =>
   tool(Effect.gen(function*() {
-    const orchestrator = yield* PipelineOrchestrator
+    const orchestrator = yield* PipelineRuns
     const executions = yield* ExecutionRepository
     const report = yield* orchestrator.process(input.conversationId, { trigger: "task", forceReprocess: input.force }).pipe(
       Effect.catchTag("PipelineFailed", (failed) =>

@@ -2,7 +2,7 @@ import { Effect, Option } from "effect"
 import { randomUUID } from "node:crypto"
 import { ConversationRepository } from "../conversation/ConversationRepository.js"
 import { MemoryRepository } from "../memory/MemoryRepository.js"
-import { PipelineOrchestrator } from "../pipeline/Pipeline.js"
+import { PipelineRuns } from "../queue/PipelineRuns.js"
 import { UserRepository } from "../player/UserRepository.js"
 import { ReadyPromptRepository } from "../prompt/ReadyPromptRepository.js"
 import { CliFailure, print, progressBar, table } from "./Output.js"
@@ -55,7 +55,7 @@ const samples: ReadonlyArray<SamplePlayer> = [
 export const runDemo = Effect.gen(function*() {
   const users = yield* UserRepository
   const conversations = yield* ConversationRepository
-  const orchestrator = yield* PipelineOrchestrator
+  const orchestrator = yield* PipelineRuns
   const prompts = yield* ReadyPromptRepository
   const memory = yield* MemoryRepository
 

@@ -1,4 +1,4 @@
-import { SqlClient, SqlSchema } from "@effect/sql"
+import { SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { Data, Effect, Option, Schema } from "effect"
 import { EmotionalTone } from "../game/EmotionalTone.js"
 import {
@@ -256,3 +256,75 @@ export class ConversationRepository extends Effect.Service<ConversationRepositor
     })
   }
 ) {}
+
+/**
+ * The writes of a conversation's run lease, as statements built on the caller's SqlClient: the
+ * queue composes them with the player's and the execution's writes into its claim (one
+ * statement, one round trip) and its end-of-run transaction, while `conversations` keeps one
+ * writer, this file. `leaseMs` is LEASE_DURATION; every time is the database's clock.
+ */
+export const conversationLeaseWrites = (sql: SqlClient.SqlClient, leaseMs: number) => {
+  const expiry = sql`now() + ${leaseMs} * interval '1 millisecond'`
+  return {
+    /**
+     * Fails for good the conversations whose last attempt's lease expired; `exhausted` yields
+     * their ids. Returns id, user_id, processing_attempts.
+     */
+    giveUp: (exhausted: Statement.Fragment, maxAttempts: number) =>
+      sql`
+        UPDATE conversations c
+        SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL,
+            last_error = 'lease expired during attempt ' || c.processing_attempts || ' of ' || ${maxAttempts}::int
+              || ': the run stopped without finishing (its instance died or lost the database)',
+            updated_at = now()
+        WHERE c.id IN (${exhausted})
+        RETURNING c.id, c.user_id, c.processing_attempts`,
+
+    /**
+     * Leases the conversations `picked` yields to `owner` (an SQL expression, so one statement
+     * can give each its own token) and counts the attempt. Returns id, user_id, lease_owner,
+     * lease_expires_at, processing_attempts.
+     */
+    lease: (picked: Statement.Fragment, owner: Statement.Fragment) =>
+      sql`
+        UPDATE conversations
+        SET status = 'processing', lease_owner = ${owner}, lease_expires_at = ${expiry},
+            processing_attempts = processing_attempts + 1, next_attempt_at = NULL, updated_at = now()
+        WHERE id IN (${picked})
+        RETURNING id, user_id, lease_owner, lease_expires_at, processing_attempts`,
+
+    /** Extends a live run's lease; returns the id while `owner` still holds it. */
+    extend: (conversationId: string, owner: string) =>
+      sql`
+        UPDATE conversations SET lease_expires_at = ${expiry}
+        WHERE id = ${conversationId} AND lease_owner = ${owner} AND status = 'processing'
+        RETURNING id`,
+
+    /**
+     * Ends a run's lease, guarded by the owner token (a run whose lease was taken over changes
+     * nothing): processed; failed (queued again after `retryInMs`, or failed for good when it is
+     * null); or interrupted (queued at once, the attempt not counted).
+     */
+    release: (
+      conversationId: string,
+      owner: string,
+      outcome:
+        | { readonly _tag: "Processed" }
+        | { readonly _tag: "Failed"; readonly error: string; readonly retryInMs: number | null }
+        | { readonly _tag: "Interrupted" }
+    ) => {
+      const set = outcome._tag === "Processed"
+        ? sql`status = 'processed', processed_at = now(), last_error = NULL, next_attempt_at = NULL`
+        : outcome._tag === "Failed"
+        ? sql`status = ${outcome.retryInMs === null ? "failed" : "queued"}, last_error = ${outcome.error},
+              next_attempt_at = ${
+          outcome.retryInMs === null ? null : sql`now() + ${outcome.retryInMs} * interval '1 millisecond'`
+        }`
+        : sql`status = 'queued', next_attempt_at = now(), processing_attempts = greatest(processing_attempts - 1, 0)`
+      return sql`
+        UPDATE conversations SET ${set}, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE id = ${conversationId} AND lease_owner = ${owner}
+        RETURNING id`
+    }
+  } as const
+}

@@ -1,5 +1,5 @@
 import { HttpApi, OpenApi } from "@effect/platform"
-import { InternalError, InvalidRequest, NotFound, PayloadTooLarge } from "./Errors.js"
+import { InternalError, InvalidRequest, NotFound, PayloadTooLarge, Unavailable } from "./Errors.js"
 import { ConversationsApi } from "./groups/Conversations.js"
 import { ExecutionsApi } from "./groups/Executions.js"
 import { HealthApi } from "./groups/Health.js"
@@ -31,6 +31,7 @@ export class Api extends HttpApi.make("aftertalk")
   .addError(PayloadTooLarge)
   .addError(NotFound)
   .addError(InternalError)
+  .addError(Unavailable)
   .annotate(OpenApi.Title, "aftertalk")
   .annotate(OpenApi.Description, "The post-conversation pipeline of Nikita")
   .annotate(OpenApi.Transform, declareInvalidRequest)

@@ -1,4 +1,5 @@
 import { Data } from "effect"
+import type { StageResults } from "../runs/ExecutionRepository.js"
 import type { StageName } from "./Stage.js"
 
 /** A run stopped: a critical stage failed, or the run's budget ran out while a stage was running. */
@@ -13,6 +14,8 @@ export class PipelineFailed extends Data.TaggedError("PipelineFailed")<{
   readonly stageStartedAt: Date
   readonly failedAt: Date
   readonly durationMs: number
+  /** What the run recorded before it stopped. */
+  readonly stageResults: StageResults
 }> {}
 
 /** The conversation is being processed right now; `executionId` names that run when known. */

@@ -290,3 +290,36 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
     return { find, upsert, recordContact, applyScoreOnce, applyConflictOnce, applyDecay } as const
   })
 }) {}
+
+/**
+ * The writes of a player's mailbox lease (`users.pipeline_lease_*`: at most one run per player at
+ * a time), as statements built on the caller's SqlClient so the queue composes them into its
+ * claim and end-of-run statements while `users` keeps one writer. `leaseMs` is LEASE_DURATION.
+ */
+export const mailboxLeaseWrites = (sql: SqlClient.SqlClient, leaseMs: number) => {
+  const expiry = sql`now() + ${leaseMs} * interval '1 millisecond'`
+  return {
+    /** Gives each claimed conversation's player its lease; `claimed` is a CTE name with user_id, lease_owner, lease_expires_at. */
+    takeForClaimed: (claimed: string) =>
+      sql`
+        UPDATE users u SET pipeline_lease_owner = c.lease_owner, pipeline_lease_expires_at = c.lease_expires_at
+        FROM ${sql(claimed)} c WHERE u.id = c.user_id`,
+
+    /** Takes a free (or expired) mailbox for `owner`; returns the id when taken. */
+    take: (userId: string, owner: string) =>
+      sql`
+        UPDATE users SET pipeline_lease_owner = ${owner}, pipeline_lease_expires_at = ${expiry}
+        WHERE id = ${userId} AND (pipeline_lease_owner IS NULL OR pipeline_lease_expires_at <= now())
+        RETURNING id`,
+
+    /** Extends the mailbox `owner` holds. */
+    extend: (userId: string, owner: string) =>
+      sql`UPDATE users SET pipeline_lease_expires_at = ${expiry} WHERE id = ${userId} AND pipeline_lease_owner = ${owner}`,
+
+    /** Frees the mailbox `owner` holds. */
+    release: (userId: string, owner: string) =>
+      sql`
+        UPDATE users SET pipeline_lease_owner = NULL, pipeline_lease_expires_at = NULL
+        WHERE id = ${userId} AND pipeline_lease_owner = ${owner}`
+  } as const
+}

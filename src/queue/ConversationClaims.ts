@@ -1,8 +1,11 @@
-import { SqlClient, SqlSchema } from "@effect/sql"
+import { SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { Duration, Effect, Schema } from "effect"
 import { AppConfig } from "../config/AppConfig.js"
 import type { Claim } from "./ConversationLeases.js"
 import { Instance } from "../config/Instance.js"
+import { conversationLeaseWrites } from "../conversation/ConversationRepository.js"
+import { mailboxLeaseWrites } from "../player/UserRepository.js"
+import { ExecutionRepository } from "../runs/ExecutionRepository.js"
 import { recordClaims } from "../observability/ServiceMetrics.js"
 
 /**
@@ -21,8 +24,11 @@ import { recordClaims } from "../observability/ServiceMetrics.js"
  *
  * One statement (one round trip, one snapshot), graphile-worker / pg-boss style, so several
  * instances can claim at once:
- * 1. lock the players whose mailbox is free or expired and who have due work, oldest work first
- *    (`FOR UPDATE OF u SKIP LOCKED`: a player another claimer is taking is skipped, not waited for);
+ * 1. read a few candidates from each source's ordered partial index (players with a busy mailbox
+ *    filtered out as the index is walked), so a claim costs O(limit) whatever the backlog, then
+ *    lock their players, oldest work first (`FOR UPDATE OF u SKIP LOCKED`: a player another
+ *    claimer is taking is skipped, not waited for) — graphile-worker's order: candidates first,
+ *    per-player exclusion after;
  * 2. lock each such player's earliest-started due conversation (`FOR UPDATE SKIP LOCKED`; one being
  *    written by a message append is skipped until next time);
  * 3. set the conversation's lease (UPDATE … RETURNING) and copy its owner and expiry to the player.
@@ -31,6 +37,12 @@ import { recordClaims } from "../observability/ServiceMetrics.js"
  * of ConversationRepository's lock order) cannot deadlock. Times come from the database's clock;
  * `now` (tests, operators) only moves what counts as due, while leases always start at now().
  */
+
+/**
+ * Candidates read per conversation to claim: a player with several due conversations appears
+ * more than once among them, so a few spare rows keep a claim from coming back short.
+ */
+const CandidatesPerClaimed = 4
 
 /** A conversation claimed now, or given up on because its last attempt's lease expired. */
 const ClaimRow = Schema.Struct({
@@ -46,12 +58,16 @@ export class ConversationClaims extends Effect.Service<ConversationClaims>()("af
     const sql = yield* SqlClient.SqlClient
     const config = yield* AppConfig
     const instance = yield* Instance
+    const executions = yield* ExecutionRepository
     const staleMs = Duration.toMillis(config.staleAfter)
     const leaseMs = Duration.toMillis(config.leaseDuration)
 
+    const conversationWrites = conversationLeaseWrites(sql, leaseMs)
+    const mailboxWrites = mailboxLeaseWrites(sql, leaseMs)
+
     const clockOf = (now: Date | undefined) => (now === undefined ? sql`now()` : sql`${now}::timestamptz`)
 
-    const isDue = (clock: ReturnType<typeof clockOf>) =>
+    const isDue = (clock: Statement.Fragment) =>
       sql`(
         (c.status = 'active' AND c.platform = 'text'
           AND c.last_message_at < ${clock} - ${staleMs} * interval '1 millisecond')
@@ -59,40 +75,57 @@ export class ConversationClaims extends Effect.Service<ConversationClaims>()("af
         OR (c.status = 'processing' AND c.lease_expires_at <= ${clock}
           AND c.processing_attempts < ${config.maxAttempts}))`
 
-    const dueSince = sql`CASE c.status
-      WHEN 'active' THEN c.last_message_at + ${staleMs} * interval '1 millisecond'
-      WHEN 'queued' THEN coalesce(c.next_attempt_at, c.updated_at)
-      ELSE c.lease_expires_at END`
+    const mailboxFree = (clock: Statement.Fragment) =>
+      sql`(u.pipeline_lease_owner IS NULL OR u.pipeline_lease_expires_at <= ${clock})`
 
     /**
-     * One statement, so one round trip and one snapshot: give up on exhausted expired leases, lock
-     * players, lock one conversation each, set both leases, close executions left by dead runs.
+     * The earliest due conversations of players whose mailbox is free, from each source's
+     * ordered partial index (stale text, queued, expired lease), `perSource` rows each: the
+     * walk stops after them, so the cost follows the limit, not the backlog.
+     */
+    const candidates = (clock: Statement.Fragment, perSource: number) =>
+      sql`
+        (SELECT c.user_id, c.last_message_at + ${staleMs} * interval '1 millisecond' AS due_since
+          FROM conversations c JOIN users u ON u.id = c.user_id AND ${mailboxFree(clock)}
+          WHERE c.status = 'active' AND c.platform = 'text'
+            AND c.last_message_at < ${clock} - ${staleMs} * interval '1 millisecond'
+          ORDER BY c.last_message_at LIMIT ${perSource})
+        UNION ALL
+        (SELECT c.user_id, coalesce(c.next_attempt_at, c.updated_at)
+          FROM conversations c JOIN users u ON u.id = c.user_id AND ${mailboxFree(clock)}
+          WHERE c.status = 'queued' AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= ${clock})
+          ORDER BY coalesce(c.next_attempt_at, c.updated_at) LIMIT ${perSource})
+        UNION ALL
+        (SELECT c.user_id, c.lease_expires_at
+          FROM conversations c JOIN users u ON u.id = c.user_id AND ${mailboxFree(clock)}
+          WHERE c.status = 'processing' AND c.lease_expires_at <= ${clock}
+            AND c.processing_attempts < ${config.maxAttempts}
+          ORDER BY c.lease_expires_at LIMIT ${perSource})`
+
+    /**
+     * One statement, so one round trip and one snapshot: give up on exhausted expired leases,
+     * take candidates, lock their players, lock one conversation each, set both leases, close
+     * executions left by dead runs. The writes are the repositories' own statements.
      */
     const claimStatement = SqlSchema.findAll({
       Request: Schema.Struct({ limit: Schema.Number, now: Schema.UndefinedOr(Schema.DateFromSelf) }),
       Result: ClaimRow,
-      execute: ({ limit, now }) =>
-        sql`
+      execute: ({ limit, now }) => {
+        const clock = clockOf(now)
+        return sql`
           WITH exhausted AS (
             SELECT c.id FROM conversations c
-            WHERE c.status = 'processing' AND c.lease_expires_at <= ${clockOf(now)}
+            WHERE c.status = 'processing' AND c.lease_expires_at <= ${clock}
               AND c.processing_attempts >= ${config.maxAttempts}
             FOR UPDATE SKIP LOCKED
           ), given_up AS (
-            UPDATE conversations c
-            SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL,
-                last_error = 'lease expired during attempt ' || c.processing_attempts || ' of ' || ${config.maxAttempts}::int
-                  || ': the run stopped without finishing (its instance died or lost the database)',
-                updated_at = now()
-            FROM exhausted e WHERE c.id = e.id
-            RETURNING c.id, c.user_id, c.processing_attempts
-          ), due AS (
-            SELECT c.user_id, min(${dueSince}) AS due_since
-            FROM conversations c WHERE ${isDue(clockOf(now))}
-            GROUP BY c.user_id
+            ${conversationWrites.giveUp(sql`SELECT id FROM exhausted`, config.maxAttempts)}
+          ), candidates AS (
+            ${candidates(clock, CandidatesPerClaimed * limit)}
           ), players AS (
-            SELECT u.id FROM users u JOIN due d ON d.user_id = u.id
-            WHERE u.pipeline_lease_owner IS NULL OR u.pipeline_lease_expires_at <= ${clockOf(now)}
+            SELECT u.id FROM users u
+            JOIN (SELECT user_id, min(due_since) AS due_since FROM candidates GROUP BY user_id) d ON d.user_id = u.id
+            WHERE ${mailboxFree(clock)}
             ORDER BY d.due_since, u.id
             LIMIT ${limit}
             FOR UPDATE OF u SKIP LOCKED
@@ -100,34 +133,23 @@ export class ConversationClaims extends Effect.Service<ConversationClaims>()("af
             SELECT next.id FROM players p
             CROSS JOIN LATERAL (
               SELECT c.id FROM conversations c
-              WHERE c.user_id = p.id AND ${isDue(clockOf(now))}
+              WHERE c.user_id = p.id AND ${isDue(clock)}
               ORDER BY c.started_at, c.id
               LIMIT 1
               FOR UPDATE SKIP LOCKED
             ) next
           ), claimed AS (
-            UPDATE conversations
-            SET status = 'processing', lease_owner = ${instance.id}::text || '/' || gen_random_uuid()::text,
-                lease_expires_at = now() + ${leaseMs} * interval '1 millisecond',
-                processing_attempts = processing_attempts + 1, next_attempt_at = NULL, updated_at = now()
-            WHERE id IN (SELECT id FROM picked)
-            RETURNING id, user_id, lease_owner, lease_expires_at, processing_attempts
+            ${conversationWrites.lease(sql`SELECT id FROM picked`, sql`${instance.id}::text || '/' || gen_random_uuid()::text`)}
           ), mailbox AS (
-            UPDATE users u SET pipeline_lease_owner = c.lease_owner, pipeline_lease_expires_at = c.lease_expires_at
-            FROM claimed c WHERE u.id = c.user_id
+            ${mailboxWrites.takeForClaimed("claimed")}
           ), abandoned AS (
-            UPDATE pipeline_executions
-            SET status = 'failed', completed_at = now(), current_stage = NULL,
-                error = CASE WHEN conversation_id IN (SELECT id FROM given_up)
-                  THEN 'lease expired: the run stopped without finishing'
-                  ELSE 'lease expired: the run stopped without finishing; claimed again' END
-            WHERE status IN ('queued', 'processing')
-              AND conversation_id IN (SELECT id FROM given_up UNION ALL SELECT id FROM claimed)
+            ${executions.closeAbandonedSql({ claimedAgain: sql`SELECT id FROM claimed`, givenUp: sql`SELECT id FROM given_up` })}
           )
           SELECT 'claimed' AS outcome, id AS conversation_id, user_id, lease_owner AS owner,
                  processing_attempts AS attempt FROM claimed
           UNION ALL
           SELECT 'given_up', id, user_id, NULL, processing_attempts FROM given_up`
+      }
     })
 
     /** Takes up to `limit` due conversations, one per player, leased to this instance. */
@@ -157,5 +179,6 @@ export class ConversationClaims extends Effect.Service<ConversationClaims>()("af
     })
 
     return { claimDue } as const
-  })
+  }),
+  dependencies: [ExecutionRepository.Default]
 }) {}

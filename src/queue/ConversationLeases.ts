@@ -1,7 +1,10 @@
 import { SqlClient } from "@effect/sql"
 import { Data, Duration, Effect } from "effect"
-import { isFinalAttempt, retryDelayMs } from "./RetryBackoff.js"
 import { AppConfig } from "../config/AppConfig.js"
+import { conversationLeaseWrites } from "../conversation/ConversationRepository.js"
+import { mailboxLeaseWrites } from "../player/UserRepository.js"
+import { ExecutionRepository } from "../runs/ExecutionRepository.js"
+import { isFinalAttempt, retryDelayMs } from "./RetryBackoff.js"
 import { recordClaims } from "../observability/ServiceMetrics.js"
 
 /**
@@ -9,7 +12,8 @@ import { recordClaims } from "../observability/ServiceMetrics.js"
  * one owner token: the conversation's (so nobody else processes it) and the user's (the actor
  * model's one mailbox per user: two runs of one user never overlap). Leases expire, so a crashed
  * instance's work is claimed again; a live run extends them with `heartbeat`. All times come
- * from the database's clock, the one clock every instance shares.
+ * from the database's clock, the one clock every instance shares. The writes are the owning
+ * repositories' statements (conversations, users, pipeline_executions), composed here.
  */
 
 export class ConversationNotFound extends Data.TaggedError("ConversationNotFound")<{ readonly conversationId: string }> {}
@@ -33,11 +37,23 @@ export type RunOutcome =
   | { readonly _tag: "Failed"; readonly error: string }
   | { readonly _tag: "Interrupted" }
 
+/** How a run's execution ends, recorded in the same transaction that releases the leases. */
+export interface ExecutionEnd {
+  readonly executionId: string
+  readonly status: "success" | "partial_success" | "failed"
+  readonly error: string | null
+  readonly failedStage: Parameters<ExecutionRepository["finish"]>[0]["failedStage"]
+  readonly totalDurationMs: number
+}
+
 export class ConversationLeases extends Effect.Service<ConversationLeases>()("aftertalk/ConversationLeases", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const config = yield* AppConfig
+    const executions = yield* ExecutionRepository
     const leaseMs = Duration.toMillis(config.leaseDuration)
+    const conversationWrites = conversationLeaseWrites(sql, leaseMs)
+    const mailboxWrites = mailboxLeaseWrites(sql, leaseMs)
 
     /** Claims one named conversation for a run now (the HTTP triggers). */
     const claim = Effect.fn("ConversationLeases.claim")(function*(input: {
@@ -56,90 +72,72 @@ export class ConversationLeases extends Effect.Service<ConversationLeases>()("af
         if (row.status === "processed" && !input.force) {
           return yield* new ConversationAlreadyProcessed({ conversationId: input.conversationId })
         }
-        const user = yield* sql`
-          UPDATE users SET pipeline_lease_owner = ${input.owner},
-                 pipeline_lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
-          WHERE id = ${row.user_id}
-            AND (pipeline_lease_owner IS NULL OR pipeline_lease_expires_at <= now())
-          RETURNING id`
-        if (user.length === 0) return yield* new UserBusy({ userId: row.user_id })
-        if (row.status === "processing") {
-          // Taking over an expired lease: the run that held it died; close its execution.
-          yield* sql`
-            UPDATE pipeline_executions
-            SET status = 'failed', completed_at = now(), current_stage = NULL,
-                error = 'lease expired: the run stopped without finishing; claimed again'
-            WHERE conversation_id = ${input.conversationId} AND status IN ('queued', 'processing')`
-        }
-        const [claimed] = yield* sql<{ processing_attempts: number }>`
-          UPDATE conversations
-          SET status = 'processing', lease_owner = ${input.owner},
-              lease_expires_at = now() + ${leaseMs} * interval '1 millisecond',
-              processing_attempts = processing_attempts + 1, next_attempt_at = NULL, updated_at = now()
-          WHERE id = ${input.conversationId}
-          RETURNING processing_attempts`
+        const mailbox = yield* mailboxWrites.take(row.user_id, input.owner)
+        if (mailbox.length === 0) return yield* new UserBusy({ userId: row.user_id })
+        // Taking over an expired lease: the run that held it died; close its execution.
+        if (row.status === "processing") yield* executions.closeAbandoned(input.conversationId)
+        const [leased] = yield* sql<{ processing_attempts: number }>`
+          ${conversationWrites.lease(sql`SELECT ${input.conversationId}::uuid`, sql`${input.owner}::text`)}`
         const claim: Claim = {
           conversationId: input.conversationId,
           userId: row.user_id,
           owner: input.owner,
-          attempt: claimed?.processing_attempts ?? 1
+          attempt: leased?.processing_attempts ?? 1
         }
         yield* recordClaims("named", 1)
         return claim
       }))
     })
 
-    /** Extends both leases of a live run; false when the run no longer holds them. */
+    /** Extends both leases of a live run in one statement; false when the run no longer holds them. */
     const heartbeat = Effect.fn("ConversationLeases.heartbeat")(function*(claim: Claim) {
       const rows = yield* sql`
-        UPDATE conversations SET lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
-        WHERE id = ${claim.conversationId} AND lease_owner = ${claim.owner} AND status = 'processing'
-        RETURNING id`
-      yield* sql`
-        UPDATE users SET pipeline_lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
-        WHERE id = ${claim.userId} AND pipeline_lease_owner = ${claim.owner}`
+        WITH conversation AS (${conversationWrites.extend(claim.conversationId, claim.owner)}),
+             mailbox AS (${mailboxWrites.extend(claim.userId, claim.owner)})
+        SELECT id FROM conversation`
       return rows.length > 0
     })
 
+    const releaseBoth = (claim: Claim, outcome: RunOutcome) => {
+      const final = isFinalAttempt(claim.attempt, config.maxAttempts)
+      const conversation = conversationWrites.release(
+        claim.conversationId,
+        claim.owner,
+        outcome._tag === "Failed"
+          ? { _tag: "Failed", error: outcome.error, retryInMs: final ? null : retryDelayMs(claim.attempt) }
+          : outcome
+      )
+      return sql`
+        WITH conversation AS (${conversation}), mailbox AS (${mailboxWrites.release(claim.userId, claim.owner)})
+        SELECT id FROM conversation`
+    }
+
     /**
-     * Ends a run: processed; failed critically (queued again with backoff, or `failed` for good
-     * after MAX_ATTEMPTS); or interrupted by shutdown (queued at once, the attempt not counted).
-     * Guarded by the owner token, so a run whose lease was taken over changes nothing.
+     * Ends a run: its execution's outcome recorded and both leases released in one transaction,
+     * so a crash leaves either the whole end or none of it (a successful run is never left leased
+     * and run again). Processed; failed critically (queued again with backoff, or `failed` for
+     * good after MAX_ATTEMPTS); or interrupted by shutdown (queued at once, the attempt not
+     * counted). Guarded by the owner token, so a run whose lease was taken over changes nothing.
      */
-    const release = Effect.fn("ConversationLeases.release")(function*(claim: Claim, outcome: RunOutcome) {
+    const end = Effect.fn("ConversationLeases.end")(function*(claim: Claim, outcome: RunOutcome, execution: ExecutionEnd) {
       yield* sql.withTransaction(Effect.gen(function*() {
-        switch (outcome._tag) {
-          case "Processed":
-            yield* sql`
-              UPDATE conversations
-              SET status = 'processed', processed_at = now(), last_error = NULL, lease_owner = NULL,
-                  lease_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
-              WHERE id = ${claim.conversationId} AND lease_owner = ${claim.owner}`
-            break
-          case "Failed": {
-            const final = isFinalAttempt(claim.attempt, config.maxAttempts)
-            yield* sql`
-              UPDATE conversations
-              SET status = ${final ? "failed" : "queued"}, last_error = ${outcome.error}, lease_owner = NULL,
-                  lease_expires_at = NULL, updated_at = now(),
-                  next_attempt_at = ${final ? null : sql`now() + ${retryDelayMs(claim.attempt)} * interval '1 millisecond'`}
-              WHERE id = ${claim.conversationId} AND lease_owner = ${claim.owner}`
-            break
-          }
-          case "Interrupted":
-            yield* sql`
-              UPDATE conversations
-              SET status = 'queued', next_attempt_at = now(), lease_owner = NULL, lease_expires_at = NULL,
-                  processing_attempts = greatest(processing_attempts - 1, 0), updated_at = now()
-              WHERE id = ${claim.conversationId} AND lease_owner = ${claim.owner}`
-            break
-        }
-        yield* sql`
-          UPDATE users SET pipeline_lease_owner = NULL, pipeline_lease_expires_at = NULL
-          WHERE id = ${claim.userId} AND pipeline_lease_owner = ${claim.owner}`
+        yield* executions.finish({
+          id: execution.executionId,
+          status: execution.status,
+          error: execution.error,
+          failedStage: execution.failedStage,
+          totalDurationMs: execution.totalDurationMs
+        })
+        yield* releaseBoth(claim, outcome)
       }))
     })
 
-    return { claim, heartbeat, release, leaseDuration: config.leaseDuration } as const
-  })
+    /** Releases the leases of a claim whose run never started (no execution to record). */
+    const release = Effect.fn("ConversationLeases.release")(function*(claim: Claim, outcome: RunOutcome) {
+      yield* releaseBoth(claim, outcome)
+    })
+
+    return { claim, heartbeat, end, release, leaseDuration: config.leaseDuration } as const
+  }),
+  dependencies: [ExecutionRepository.Default]
 }) {}

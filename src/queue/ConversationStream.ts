@@ -1,10 +1,11 @@
-import { Duration, Effect, FiberSet, Layer, Option, Queue, Ref, Schedule } from "effect"
+import { Duration, Effect, Layer, Queue, Schedule } from "effect"
 import { AppConfig } from "../config/AppConfig.js"
+import { StreamState } from "../runs/StreamState.js"
 import { ConversationClaims } from "./ConversationClaims.js"
 import { type Claim, ConversationLeases } from "./ConversationLeases.js"
-import { StreamState } from "../runs/StreamState.js"
-import { PipelineRunner } from "./PipelineRunner.js"
+import { PipelineRuns } from "./PipelineRuns.js"
 import { runClaim } from "./RunClaim.js"
+import { WorkerPool } from "./WorkerPool.js"
 
 /**
  * While the database cannot be reached, the stream tries again after 1 s, 2 s, 4 s … capped at a
@@ -13,64 +14,64 @@ import { runClaim } from "./RunClaim.js"
 export const DatabaseRetry = Schedule.exponential("1 second", 2).pipe(Schedule.union(Schedule.spaced("1 minute")))
 
 /**
- * The stale-conversation stream of one instance. Every STREAM_POLL_INTERVAL (sooner when one of
- * its runs finishes and frees a slot) it claims as many due conversations as it has free slots —
- * STREAM_CONCURRENCY minus the runs in flight, so a slow pipeline slows claiming instead of
- * piling up claims whose leases would expire while they wait — and runs each one in its own fiber.
+ * The stale-conversation stream of one instance. Every STREAM_POLL_INTERVAL (sooner when a run
+ * frees a slot of the worker) it claims as many due conversations as the worker has free slots —
+ * the instance's one pool of STREAM_CONCURRENCY, shared with the process-conversations task, so a
+ * slow pipeline slows claiming instead of piling up claims whose leases would expire while they
+ * wait — and runs each one on its slot.
  *
- * It never dies: a failed run is logged (the orchestrator already queued or failed it); an
- * unreachable database is retried with `DatabaseRetry` while StreamState says "stopped", and
- * "running" again after the next successful poll; anything else is logged at the loop's edge and
- * the loop starts over. With UNIFIED_PIPELINE_ENABLED=false it claims nothing and says "disabled":
- * conversations wait as they are (active or queued) for an instance with the flag on.
+ * It never dies: a failed run is logged (its end already queued or failed it); an unreachable
+ * database is retried with `DatabaseRetry` while StreamState says "stopped", and "running" again
+ * after the next successful poll; anything else is logged at the loop's edge and the loop starts
+ * over. With UNIFIED_PIPELINE_ENABLED=false it claims nothing and says "disabled": conversations
+ * wait as they are (active or queued) for an instance with the flag on.
  *
- * `drain(grace)` is graceful shutdown: claiming stops at once and for good, runs in flight get up
- * to `grace` to finish, the rest are interrupted (their leases go back to `queued`, the attempt
- * not counted). The claim and the start of its runs are one uninterruptible step, so a shutdown
- * never strands a claimed conversation until its lease expires.
+ * `drain(grace)` is graceful shutdown, the worker's: claiming stops at once and for good, runs in
+ * flight (stream, task and async runs alike) get up to `grace` in total to finish, the rest are
+ * interrupted (their leases go back to `queued`, the attempt not counted).
  */
 export class ConversationStream extends Effect.Service<ConversationStream>()("aftertalk/ConversationStream", {
   scoped: Effect.gen(function*() {
     const config = yield* AppConfig
     const claims = yield* ConversationClaims
     const leases = yield* ConversationLeases
-    const runner = yield* PipelineRunner
+    const runs = yield* PipelineRuns
+    const pool = yield* WorkerPool
     const state = yield* StreamState
-    const runs = yield* FiberSet.make<void>()
-    const claiming = yield* Ref.make(config.pipelineEnabled)
-    const claimGate = yield* Effect.makeSemaphore(1)
     const wakeUps = yield* Queue.sliding<void>(1)
 
-    const inFlight: Effect.Effect<number> = FiberSet.size(runs)
+    const inFlight: Effect.Effect<number> = pool.inFlight
 
-    /** Polls now instead of at the end of the interval (a slot freed, or work just became due). */
+    /** Polls now instead of at the end of the interval (work just became due). */
     const wake: Effect.Effect<void> = Queue.offer(wakeUps, undefined).pipe(Effect.asVoid)
 
     const runOne = (claim: Claim) =>
-      runClaim({ runner, leases }, claim, "stream").pipe(
+      runClaim({ runs, leases }, claim, "stream").pipe(
         Effect.flatMap((result) =>
           result._tag === "Completed"
             ? Effect.logDebug(`stream run ${result.report.status}`).pipe(
               Effect.annotateLogs({ conversation_id: claim.conversationId, execution_id: result.report.executionId })
             )
             : Effect.void
-        ),
-        Effect.ensuring(wake)
+        )
       )
 
     /**
-     * Claims up to the free slots and starts their runs. "running" is set under the same gate as
-     * drain's "stopped", so a poll finishing late cannot report a drained stream as running.
+     * Claims up to the free slots and starts their runs, as one claim step of the worker.
+     * "running" is set inside the step, so a poll finishing late cannot report a drained stream
+     * as running.
      */
-    const fillSlots = claimGate.withPermits(1)(Effect.uninterruptibleMask((restore) =>
+    const fillSlots = pool.claiming((restore) =>
       Effect.gen(function*() {
-        if (!(yield* Ref.get(claiming))) return
-        const free = config.streamConcurrency - (yield* inFlight)
-        const claimed = free > 0 ? yield* claims.claimDue({ limit: free }) : []
-        yield* Effect.forEach(claimed, (claim) => FiberSet.run(runs, restore(runOne(claim))), { discard: true })
+        const free = yield* pool.takeFree(config.streamConcurrency)
+        const claimed = free > 0
+          ? yield* claims.claimDue({ limit: free }).pipe(Effect.tapError(() => pool.giveBack(free)))
+          : []
+        yield* pool.giveBack(free - claimed.length)
+        yield* Effect.forEach(claimed, (claim) => pool.startOnSlot(restore(runOne(claim))), { discard: true })
         yield* state.set("running")
       })
-    ))
+    )
 
     const poll = fillSlots.pipe(
       Effect.tapError((error) =>
@@ -81,7 +82,7 @@ export class ConversationStream extends Effect.Service<ConversationStream>()("af
       Effect.retry(DatabaseRetry)
     )
 
-    const waitForWork = Effect.race(Effect.sleep(config.streamPollInterval), Queue.take(wakeUps))
+    const waitForWork = Effect.raceAll([Effect.sleep(config.streamPollInterval), Queue.take(wakeUps), Queue.take(pool.freed)])
 
     /** The loop; fork it in a scope (`ConversationStreamLive`). */
     const run: Effect.Effect<never> = config.pipelineEnabled
@@ -101,24 +102,14 @@ export class ConversationStream extends Effect.Service<ConversationStream>()("af
         Effect.zipRight(Effect.never)
       )
 
-    /** Stops claiming, waits up to `grace` for the runs in flight, interrupts the rest. */
+    /** Stops claiming, waits up to `grace` for the worker's runs in flight, interrupts the rest. */
     const drain = Effect.fn("ConversationStream.drain")(function*(grace: Duration.DurationInput) {
-      yield* Ref.set(claiming, false)
-      // A claim under way finishes starting its runs before we count them.
-      yield* claimGate.withPermits(1)(Effect.void)
-      const waiting = yield* inFlight
-      const settled = yield* FiberSet.awaitEmpty(runs).pipe(
-        // Drain runs as a scope finalizer (uninterruptible); the wait must stay cancellable.
-        Effect.interruptible,
-        Effect.timeoutOption(grace)
-      )
-      const interrupted = Option.isSome(settled) ? 0 : yield* inFlight
-      yield* FiberSet.clear(runs)
+      const drained = yield* pool.drain(grace)
       if (config.pipelineEnabled) yield* state.set("stopped")
       yield* Effect.logInfo("stream drained").pipe(
-        Effect.annotateLogs({ in_flight: waiting, interrupted, grace: Duration.format(Duration.decode(grace)) })
+        Effect.annotateLogs({ in_flight: drained.inFlight, interrupted: drained.interrupted })
       )
-      return { inFlight: waiting, interrupted } as const
+      return drained
     })
 
     return { run, inFlight, wake, drain } as const

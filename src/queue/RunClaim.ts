@@ -2,35 +2,41 @@ import { Cause, Effect } from "effect"
 import type { PipelineReport } from "../pipeline/PipelineReport.js"
 import type { Trigger } from "../runs/ExecutionRepository.js"
 import type { Claim, ConversationLeases } from "./ConversationLeases.js"
-import type { PipelineRunnerShape } from "./PipelineRunner.js"
+import type { PipelineRuns } from "./PipelineRuns.js"
 
 /** How one claimed run ended, as the stream logs it and the task counts it. */
 export type RunResult =
   | { readonly _tag: "Completed"; readonly report: PipelineReport }
   | { readonly _tag: "Failed"; readonly executionId: string; readonly reason: string }
-  /** A defect (a bug, or the database lost mid-run): the lease expires and the claim retries it. */
+  /** The database was lost mid-run, or a defect: the lease expires and the claim retries it. */
   | { readonly _tag: "Died" }
 
 /**
  * Runs a conversation the caller claimed. A critical failure is an answer, not an error: the
- * orchestrator already put the conversation back (queued with backoff, or failed for good). A
- * defect is logged here because a run is the edge of the stream's and the task's loops: one
- * broken run must not stop the others. Interruption (shutdown) passes through, after releasing
- * the leases back to `queued` — the orchestrator does so too once its run started; this covers
- * the moment before, and is a no-op after (the release is guarded by the owner token).
+ * run's end already put the conversation back (queued with backoff, or failed for good). A lost
+ * database or a defect is logged here at error level because a run is the edge of the stream's
+ * and the task's loops: one broken run must not stop the others. Interruption (shutdown) passes
+ * through, after releasing the leases back to `queued` — the run's end does so too once its run
+ * started; this covers the moment before, and is a no-op after (guarded by the owner token).
  */
 export const runClaim = (
-  deps: { readonly runner: PipelineRunnerShape; readonly leases: ConversationLeases },
+  deps: { readonly runs: PipelineRuns; readonly leases: ConversationLeases },
   claim: Claim,
   trigger: Trigger
 ): Effect.Effect<RunResult> =>
-  deps.runner.runClaimed(claim, { trigger }).pipe(
+  deps.runs.runClaimed(claim, { trigger }).pipe(
     Effect.map((report): RunResult => ({ _tag: "Completed", report })),
-    Effect.catchTag("PipelineFailed", (failed) =>
-      Effect.logWarning("pipeline run failed; the conversation is queued again or failed for good").pipe(
-        Effect.annotateLogs({ reason: failed.reason, fallback_action: failed.fallbackAction }),
-        Effect.as<RunResult>({ _tag: "Failed", executionId: failed.executionId, reason: failed.reason })
-      )),
+    Effect.catchTags({
+      PipelineFailed: (failed) =>
+        Effect.logWarning("pipeline run failed; the conversation is queued again or failed for good").pipe(
+          Effect.annotateLogs({ reason: failed.reason, fallback_action: failed.fallbackAction }),
+          Effect.as<RunResult>({ _tag: "Failed", executionId: failed.executionId, reason: failed.reason })
+        ),
+      SqlError: (error) =>
+        Effect.logError("pipeline run lost the database; its lease will expire and it will be claimed again", error).pipe(
+          Effect.as<RunResult>({ _tag: "Died" })
+        )
+    }),
     Effect.catchAllDefect((defect) =>
       Effect.logError("pipeline run died; its lease will expire and it will be claimed again", Cause.die(defect)).pipe(
         Effect.as<RunResult>({ _tag: "Died" })

@@ -36,7 +36,8 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("aftertalk/TaskRuns", {
 
     /** Runs `work` as one recorded run of `task`. */
     const track = Effect.fn("TaskRuns.track")(function*<A extends object, E, R>(task: TaskName, work: Effect.Effect<A, E, R>) {
-      const run = yield* start(task).pipe(Effect.catchTag("ParseError", Effect.die))
+      // An INSERT … RETURNING always answers its row: a missing or malformed one is a bug.
+      const run = yield* start(task).pipe(Effect.catchTags({ ParseError: Effect.die, NoSuchElementException: Effect.die }))
       return yield* work.pipe(
         Effect.onExit((exit) => finish(run.id, exit)),
         Effect.annotateLogs({ task, task_run_id: run.id })

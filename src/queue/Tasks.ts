@@ -1,11 +1,12 @@
-import { Data, Effect, Ref } from "effect"
+import { Data, Deferred, Effect, Option, Ref } from "effect"
 import { AppConfig } from "../config/AppConfig.js"
 import { ConversationClaims } from "./ConversationClaims.js"
 import { ConversationLeases } from "./ConversationLeases.js"
 import { InactivityDecay } from "../player/InactivityDecay.js"
 import { TaskRuns } from "./TaskRuns.js"
-import { PipelineRunner } from "./PipelineRunner.js"
+import { PipelineRuns } from "./PipelineRuns.js"
 import { runClaim, type RunResult } from "./RunClaim.js"
+import { WorkerPool } from "./WorkerPool.js"
 
 /** UNIFIED_PIPELINE_ENABLED=false: the task processes nothing (HTTP answers 503 `disabled`). */
 export class PipelineDisabled extends Data.TaggedError("PipelineDisabled")<{ readonly message: string }> {}
@@ -53,23 +54,42 @@ const summarize = (results: ReadonlyArray<RunResult>): ProcessConversationsResul
 
 /**
  * The cron-style tasks, each recorded in `task_runs`. process-conversations uses the stream's
- * claim with STREAM_CONCURRENCY workers that each claim one conversation when they are free to run
- * it (claiming the whole batch up front would let the last claims' leases expire while they wait
- * for a worker), until `limit` conversations were claimed or nothing due is left.
+ * claim and the instance's one worker: up to STREAM_CONCURRENCY loops that each wait for a free
+ * slot of the worker, claim one conversation and run it on that slot (claiming the whole batch up
+ * front would let the last claims' leases expire while they wait), until `limit` conversations
+ * were claimed or nothing due is left. The runs are the worker's, so shutdown drains them with
+ * the stream's under one SHUTDOWN_GRACE.
  */
 export class Tasks extends Effect.Service<Tasks>()("aftertalk/Tasks", {
   effect: Effect.gen(function*() {
     const config = yield* AppConfig
     const claims = yield* ConversationClaims
     const leases = yield* ConversationLeases
-    const runner = yield* PipelineRunner
+    const runs = yield* PipelineRuns
+    const pool = yield* WorkerPool
     const decayService = yield* InactivityDecay
     const taskRuns = yield* TaskRuns
 
-    const claimAndRun = Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(claims.claimDue({ limit: 1 }), ([claim]) =>
-        claim === undefined ? Effect.succeed(undefined) : restore(runClaim({ runner, leases }, claim, "task")))
-    )
+    /** Waits for a slot, claims one conversation and runs it on the slot; none when nothing is due. */
+    const claimAndRun = Effect.gen(function*() {
+      yield* pool.takeSlot
+      const started = yield* pool.claiming((restore) =>
+        Effect.gen(function*() {
+          const [claim] = yield* claims.claimDue({ limit: 1 }).pipe(Effect.tapError(() => pool.giveBack(1)))
+          if (claim === undefined) {
+            yield* pool.giveBack(1)
+            return Option.none<Deferred.Deferred<RunResult>>()
+          }
+          const done = yield* Deferred.make<RunResult>()
+          yield* pool.startOnSlot(restore(runClaim({ runs, leases }, claim, "task")).pipe(Effect.intoDeferred(done), Effect.asVoid))
+          return Option.some(done)
+        })
+      )
+      // A draining worker claims nothing; its slot goes back with the step not run.
+      if (Option.isNone(started)) yield* pool.giveBack(1)
+      const done = Option.flatten(started)
+      return Option.isNone(done) ? undefined : yield* Deferred.await(done.value)
+    })
 
     const processBatch = (limit: number) =>
       Effect.gen(function*() {
@@ -110,6 +130,8 @@ export class Tasks extends Effect.Service<Tasks>()("aftertalk/Tasks", {
       return yield* taskRuns.track(
         "decay",
         decayService.decayAll(input).pipe(
+          // The database's clock always answers one row: its absence is a bug, not an outcome.
+          Effect.catchTag("NoSuchElementException", Effect.die),
           Effect.map((done): DecayResult => ({
             status: "ok",
             processed: done.processed,

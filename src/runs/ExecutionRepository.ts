@@ -1,4 +1,4 @@
-import { SqlClient, SqlSchema } from "@effect/sql"
+import { SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
 import { stageNames, type StageName } from "../game/StageNames.js"
 
@@ -23,7 +23,7 @@ export const StageResult = Schema.Struct({
 export type StageResult = typeof StageResult.Type
 
 export const StageResults = Schema.Record({ key: Schema.Literal(...stageNames), value: StageResult })
-export type StageResults = { readonly [K in StageName]?: StageResult }
+export type StageResults = { readonly [K in StageName]?: StageResult | undefined }
 
 export const Execution = Schema.Struct({
   id: Schema.String,
@@ -97,13 +97,33 @@ export class ExecutionRepository extends Effect.Service<ExecutionRepository>()("
         WHERE id = ${input.id}`
     })
 
+    /**
+     * Closes as failed the executions that runs which died left open, for the conversations that
+     * `claimedAgain` yields (taken over by a new claim) and `givenUp` yields (failed for good). A
+     * fragment, so the queue's claim statement can include it; `closeAbandoned` runs it alone.
+     */
+    const closeAbandonedSql = (input: { readonly claimedAgain: Statement.Fragment; readonly givenUp: Statement.Fragment }) =>
+      sql`
+        UPDATE pipeline_executions
+        SET status = 'failed', completed_at = now(), current_stage = NULL,
+            error = CASE WHEN conversation_id IN (${input.givenUp})
+              THEN 'lease expired: the run stopped without finishing'
+              ELSE 'lease expired: the run stopped without finishing; claimed again' END
+        WHERE status IN ('queued', 'processing')
+          AND conversation_id IN (${input.givenUp} UNION ALL ${input.claimedAgain})`
+
+    /** A conversation's expired lease was taken over: its dead run's execution is closed. */
+    const closeAbandoned = Effect.fn("ExecutionRepository.closeAbandoned")(function*(conversationId: string) {
+      yield* closeAbandonedSql({ claimedAgain: sql`SELECT ${conversationId}::uuid`, givenUp: sql`SELECT NULL::uuid WHERE false` })
+    })
+
     const findById = SqlSchema.findOne({
       Request: Schema.String,
       Result: Execution,
       execute: (id) => sql`SELECT * FROM pipeline_executions WHERE id = ${id}`
     })
 
-    const find = Effect.fn("ExecutionRepository.find")((id: string) => findById(id).pipe(Effect.orDie))
+    const find = Effect.fn("ExecutionRepository.find")((id: string) => findById(id).pipe(Effect.catchTag("ParseError", Effect.die)))
 
     const findRunning = Effect.fn("ExecutionRepository.findRunning")((conversationId: string) =>
       sql<{ id: string }>`
@@ -112,6 +132,6 @@ export class ExecutionRepository extends Effect.Service<ExecutionRepository>()("
         ORDER BY created_at DESC LIMIT 1`.pipe(Effect.map((rows) => Option.fromNullable(rows[0]?.id)))
     )
 
-    return { create, start, enterStage, recordStage, finish, find, findRunning } as const
+    return { create, start, enterStage, recordStage, finish, closeAbandonedSql, closeAbandoned, find, findRunning } as const
   })
 }) {}

@@ -1,10 +1,12 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
-import { makeOrchestrator } from "../../src/pipeline/PipelineOrchestrator.js"
+import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { RecoverableRetry } from "../../src/pipeline/RunStages.js"
 import { AppConfig } from "../../src/config/AppConfig.js"
 import { ConversationLeases } from "../../src/queue/ConversationLeases.js"
+import { PipelineRunner } from "../../src/queue/PipelineRunner.js"
+import { PipelineRuns } from "../../src/queue/PipelineRuns.js"
+import { WorkerPool } from "../../src/queue/WorkerPool.js"
 import { ExecutionRepository } from "../../src/runs/ExecutionRepository.js"
 import { Instance } from "../../src/config/Instance.js"
 import { type StageName, stageNames } from "../../src/pipeline/Stage.js"
@@ -44,7 +46,11 @@ const setup = (behaviours: Partial<Record<StageName, Behaviour>> = {}, player: P
   Effect.gen(function*() {
     const calls = yield* Ref.make<ReadonlyArray<StageName>>([])
     const hanging = yield* Deferred.make<StageName>()
-    const orchestrator = yield* makeOrchestrator(fakePipeline(calls, behaviours, hanging))
+    // The run lifecycle (claim, execution, leases, end) over fake stages.
+    const built = yield* Layer.build(
+      PipelineRuns.Default.pipe(Layer.provide(Layer.mergeAll(PipelineRunner.fromPlan(fakePipeline(calls, behaviours, hanging)), WorkerPool.Default)))
+    )
+    const orchestrator = Context.get(built, PipelineRuns)
     const userId = yield* insertPlayer(player)
     const conversationId = yield* insertConversation({ userId, startedAt: new Date("2026-01-05T10:00:00Z"), messages: smallTalk })
     return { calls, hanging, orchestrator, userId, conversationId }

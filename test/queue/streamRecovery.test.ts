@@ -6,7 +6,8 @@ import { ConversationClaims } from "../../src/queue/ConversationClaims.js"
 import { ConversationLeases } from "../../src/queue/ConversationLeases.js"
 import { StreamState } from "../../src/runs/StreamState.js"
 import { ConversationStream, DatabaseRetry } from "../../src/queue/ConversationStream.js"
-import { PipelineRunner } from "../../src/queue/PipelineRunner.js"
+import { PipelineRuns } from "../../src/queue/PipelineRuns.js"
+import { WorkerPool } from "../../src/queue/WorkerPool.js"
 import { testEnv } from "../support/Db.js"
 
 /**
@@ -22,13 +23,19 @@ const streamWithClaims = (claimDue: ConversationClaims["claimDue"]) => {
     Layer.succeed(ConversationLeases, ConversationLeases.make({
       claim: unused("ConversationLeases.claim"),
       heartbeat: unused("ConversationLeases.heartbeat"),
+      end: unused("ConversationLeases.end"),
       release: unused("ConversationLeases.release"),
       leaseDuration: Duration.seconds(60)
     })),
-    Layer.succeed(PipelineRunner, { runClaimed: unused("PipelineRunner.runClaimed") }),
+    Layer.succeed(PipelineRuns, PipelineRuns.make({
+      process: unused("PipelineRuns.process"),
+      submit: unused("PipelineRuns.submit"),
+      runClaimed: unused("PipelineRuns.runClaimed")
+    })),
     StreamState.Default
   )
   return ConversationStream.Default.pipe(
+    Layer.provideMerge(WorkerPool.Default),
     Layer.provideMerge(doubles),
     Layer.provideMerge(AppConfig.Default),
     Layer.provide(testEnv({ STREAM_POLL_INTERVAL: "10 seconds" }))

@@ -56,7 +56,7 @@ export const instanceLayer = (
   behaviours: Behaviours = {},
   stages: ReadonlyArray<StageName> = stageNames
 ) =>
-  triggersOver(PipelineRunner.fromSteps(fakeSteps(behaviours, stages))).pipe(
+  triggersOver(PipelineRunner.fromPlan(fakeSteps(behaviours, stages))).pipe(
     Layer.provideMerge(DatabaseLive),
     Layer.provide(testEnv({ ...fastEnv, ...env, DATABASE_URL: url }))
   )

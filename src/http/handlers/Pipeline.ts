@@ -1,14 +1,14 @@
 import { HttpApiBuilder } from "@effect/platform"
+import type { SqlError } from "@effect/sql/SqlError"
 import { Duration, Effect, Option } from "effect"
-import { PipelineOrchestrator } from "../../pipeline/Pipeline.js"
-import type { OrchestratorErrors, ProcessOptions } from "../../pipeline/PipelineOrchestrator.js"
 import { AppConfig } from "../../config/AppConfig.js"
+import { type ClaimRefused, PipelineRuns, type ProcessOptions } from "../../queue/PipelineRuns.js"
 import { ExecutionProgress } from "../../runs/ExecutionProgress.js"
-import { ExecutionRepository } from "../../runs/ExecutionRepository.js"
 import { PipelineStats } from "../../runs/PipelineStats.js"
 import { Api } from "../Api.js"
-import { Disabled, NotFound } from "../Errors.js"
-import { RunConflict, type RunFailed } from "../groups/PipelineRun.js"
+import { Disabled, NotFound, type Unavailable } from "../Errors.js"
+import { databaseUnavailable } from "./Unavailable.js"
+import { RunConflict } from "../groups/PipelineRun.js"
 import { failed, partiallySucceeded, publicStageResults, succeeded } from "./PipelineReplies.js"
 
 const disabled = new Disabled({
@@ -25,7 +25,7 @@ const options = (
 })
 
 /** The errors of a claim that did not start a run, as the client sees them. */
-const refused = (conversationId: string) => (error: Exclude<OrchestratorErrors, { _tag: "PipelineFailed" }>) => {
+const refused = (conversationId: string) => (error: ClaimRefused) => {
   switch (error._tag) {
     case "ConversationNotFound":
       return new NotFound({ message: `No conversation ${conversationId}.` })
@@ -55,6 +55,19 @@ const refused = (conversationId: string) => (error: Exclude<OrchestratorErrors, 
   }
 }
 
+const refusedOrLost = (error: { readonly _tag: string }): error is ClaimRefused | SqlError =>
+  ["ConversationNotFound", "ConversationAlreadyProcessed", "ConversationInProgress", "UserBusy", "SqlError"].includes(error._tag)
+
+/** A claim's refusals and a lost database, as the client sees them. */
+const answerRefusals = (conversationId: string) =>
+<A, E extends { readonly _tag: string }, R>(self: Effect.Effect<A, E | ClaimRefused | SqlError, R>) =>
+  Effect.catchIf(
+    self,
+    refusedOrLost,
+    (error): Effect.Effect<never, RunConflict | NotFound | Unavailable> =>
+      error._tag === "SqlError" ? databaseUnavailable(error) : Effect.fail(refused(conversationId)(error))
+  )
+
 /**
  * The pipeline endpoints. The flag is checked first: with UNIFIED_PIPELINE_ENABLED=false nothing
  * is claimed, whatever the conversation. A run's outcome picks the status: 200 every stage ran,
@@ -62,9 +75,8 @@ const refused = (conversationId: string) => (error: Exclude<OrchestratorErrors, 
  */
 export const PipelineLive = HttpApiBuilder.group(Api, "pipeline", (handlers) =>
   Effect.gen(function*() {
-    const orchestrator = yield* PipelineOrchestrator
+    const runs = yield* PipelineRuns
     const config = yield* AppConfig
-    const executions = yield* ExecutionRepository
     const progress = yield* ExecutionProgress
     const stats = yield* PipelineStats
 
@@ -75,13 +87,9 @@ export const PipelineLive = HttpApiBuilder.group(Api, "pipeline", (handlers) =>
         Effect.gen(function*() {
           yield* whenEnabled
           const conversationId = path.conversation_id
-          const report = yield* orchestrator.process(conversationId, options("http_sync", payload)).pipe(
-            Effect.catchAll((error): Effect.Effect<never, RunFailed | RunConflict | NotFound> =>
-              error._tag === "PipelineFailed"
-                ? Effect.flatMap(executions.find(error.executionId), (execution) =>
-                  Effect.fail(failed(error, Option.match(execution, { onNone: () => ({}), onSome: (e) => e.stage_results }))))
-                : Effect.fail(refused(conversationId)(error))
-            )
+          const report = yield* runs.process(conversationId, options("http_sync", payload)).pipe(
+            Effect.catchTag("PipelineFailed", (error) => Effect.fail(failed(error, error.stageResults))),
+            answerRefusals(conversationId)
           )
           // The success union picks the status by the body's `status`: 200 success, 202 partial_success.
           const [firstFailed] = report.failedStages
@@ -91,14 +99,14 @@ export const PipelineLive = HttpApiBuilder.group(Api, "pipeline", (handlers) =>
         Effect.gen(function*() {
           yield* whenEnabled
           const conversationId = path.conversation_id
-          const executionId = yield* orchestrator.submit(conversationId, options("http_async", payload)).pipe(
-            Effect.mapError(refused(conversationId))
+          const executionId = yield* runs.submit(conversationId, options("http_async", payload)).pipe(
+            answerRefusals(conversationId)
           )
           return { execution_id: executionId, status: "queued" as const, check_status_url: `/pipeline/status/${executionId}` }
         }))
       .handle("status", ({ path }) =>
         Effect.gen(function*() {
-          const found = yield* progress.status(path.execution_id)
+          const found = yield* progress.status(path.execution_id).pipe(Effect.catchTag("SqlError", databaseUnavailable))
           if (Option.isNone(found)) {
             return yield* new NotFound({ message: `No pipeline execution ${path.execution_id}.` })
           }

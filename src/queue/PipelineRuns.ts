@@ -1,0 +1,199 @@
+import type { SqlError } from "@effect/sql/SqlError"
+import { Cause, Clock, Duration, Effect, Option, Schedule } from "effect"
+import { randomUUID } from "node:crypto"
+import { AppConfig } from "../config/AppConfig.js"
+import { Instance } from "../config/Instance.js"
+import { ConversationInProgress, PipelineFailed } from "../pipeline/PipelineErrors.js"
+import type { PipelineReport } from "../pipeline/PipelineReport.js"
+import { ExecutionRepository, type Trigger } from "../runs/ExecutionRepository.js"
+import {
+  type Claim,
+  ConversationAlreadyProcessed,
+  ConversationLeases,
+  ConversationNotFound,
+  type ExecutionEnd,
+  type RunOutcome,
+  UserBusy
+} from "./ConversationLeases.js"
+import { PipelineRunner } from "./PipelineRunner.js"
+import { isFinalAttempt } from "./RetryBackoff.js"
+import { WorkerPool } from "./WorkerPool.js"
+import { recordRun } from "../observability/ServiceMetrics.js"
+
+export interface ProcessOptions {
+  readonly trigger: Trigger
+  readonly forceReprocess?: boolean
+  /** The run's budget; PIPELINE_TIMEOUT when absent. */
+  readonly timeout?: Duration.Duration
+}
+
+/** Why a named claim (HTTP) did not start a run. */
+export type ClaimRefused = ConversationInProgress | ConversationNotFound | ConversationAlreadyProcessed | UserBusy
+
+/** How often a claim waits for the user's mailbox while another of the user's runs finishes. */
+const UserMailboxWait = Schedule.spaced("200 millis")
+
+/**
+ * The run lifecycle around the pipeline. `process` claims a named conversation and runs it now;
+ * `submit` claims it and runs it in the background (status polling); `runClaimed` runs what the
+ * stream or a task already claimed. Every run is one `pipeline_executions` row, holds the
+ * conversation's and the user's lease (extended by a heartbeat) and ends in one transaction that
+ * records the execution's outcome and releases both leases: processed, queued again with
+ * backoff, `failed` after MAX_ATTEMPTS, or back in the queue when interrupted by shutdown. A lost
+ * database is the typed `SqlError`: the leases then expire and the conversation is claimed again.
+ */
+export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/PipelineRuns", {
+  effect: Effect.gen(function*() {
+    const leases = yield* ConversationLeases
+    const executions = yield* ExecutionRepository
+    const pipeline = yield* PipelineRunner
+    const pool = yield* WorkerPool
+    const config = yield* AppConfig
+    const instance = yield* Instance
+    const heartbeatEvery = Duration.millis(Math.max(50, Duration.toMillis(config.leaseDuration) / 3))
+
+    const heartbeat = (claim: Claim) =>
+      leases.heartbeat(claim).pipe(
+        Effect.tap((held) => (held ? Effect.void : Effect.logWarning("lease lost during a run"))),
+        Effect.catchTag("SqlError", (error) => Effect.logWarning("lease heartbeat failed", error)),
+        Effect.repeat(Schedule.spaced(heartbeatEvery))
+      )
+
+    const end = (claim: Claim, outcome: RunOutcome, execution: ExecutionEnd) => leases.end(claim, outcome, execution)
+
+    const execute = (claim: Claim, executionId: string, options: ProcessOptions, claimedAtMs: number) =>
+      Effect.gen(function*() {
+        const startedAtMs = yield* Clock.currentTimeMillis
+        const budget = options.timeout ?? config.pipelineTimeout
+        yield* executions.start(executionId, claim.attempt)
+        yield* Effect.forkScoped(heartbeat(claim))
+        const outcome = yield* pipeline.run({
+          executionId,
+          conversationId: claim.conversationId,
+          forceReprocess: options.forceReprocess ?? false,
+          budget,
+          deadlineMs: startedAtMs + Duration.toMillis(budget)
+        })
+        if (outcome._tag === "Completed") {
+          const { report } = outcome
+          yield* end(claim, { _tag: "Processed" }, {
+            executionId,
+            status: report.status,
+            error: report.failedStages.length === 0 ? null : `recoverable stage(s) failed: ${report.failedStages.join(", ")}`,
+            failedStage: report.failedStages[0] ?? null,
+            totalDurationMs: report.totalDurationMs
+          })
+          yield* Effect.logInfo(`pipeline ${report.status}`).pipe(Effect.annotateLogs({ duration_ms: report.totalDurationMs }))
+          return report
+        }
+        const { stopped } = outcome
+        yield* end(claim, { _tag: "Failed", error: stopped.reason }, {
+          executionId,
+          status: "failed",
+          error: stopped.reason,
+          failedStage: stopped.failedStage,
+          totalDurationMs: stopped.durationMs
+        })
+        return yield* new PipelineFailed({
+          executionId,
+          conversationId: claim.conversationId,
+          failedStage: stopped.failedStage,
+          reason: stopped.reason,
+          error: stopped.error,
+          fallbackAction: isFinalAttempt(claim.attempt, config.maxAttempts) ? "none_available" : "retry",
+          stageStartedAt: stopped.stageStartedAt,
+          failedAt: stopped.failedAt,
+          durationMs: stopped.durationMs,
+          stageResults: stopped.stageResults
+        })
+      }).pipe(
+        Effect.scoped,
+        Effect.tap((report) => recordRun(report.status, options.trigger)),
+        Effect.tapErrorTag("PipelineFailed", () => recordRun("failed", options.trigger)),
+        Effect.onInterrupt(() =>
+          Effect.gen(function*() {
+            const interruptedAtMs = yield* Clock.currentTimeMillis
+            yield* end(claim, { _tag: "Interrupted" }, {
+              executionId,
+              status: "failed",
+              error: "interrupted by shutdown; queued again",
+              failedStage: null,
+              totalDurationMs: interruptedAtMs - claimedAtMs
+            })
+          }).pipe(Effect.catchTag("SqlError", (error) => Effect.logError("could not release an interrupted run", error)))
+        ),
+        Effect.withSpan("PipelineRuns.execute", { attributes: { conversation_id: claim.conversationId } }),
+        // Every line of a run names it; `stage` is null outside a stage (RunStages sets it inside one).
+        Effect.annotateLogs({ conversation_id: claim.conversationId, execution_id: executionId, user_id: claim.userId, stage: null })
+      )
+
+    /** Claims a named conversation, waiting (within the budget) while the user's mailbox is busy. */
+    const claimNamed = (conversationId: string, executionId: string, options: ProcessOptions) =>
+      leases.claim({ conversationId, owner: `${instance.id}/${executionId}`, force: options.forceReprocess ?? false }).pipe(
+        // Within the run's budget; past it the last UserBusy is the answer (409).
+        Effect.retry({
+          schedule: Schedule.upTo(UserMailboxWait, options.timeout ?? config.pipelineTimeout),
+          while: (error) => error._tag === "UserBusy"
+        }),
+        Effect.catchTag("ConversationBusy", () =>
+          Effect.flatMap(executions.findRunning(conversationId), (running) =>
+            Effect.fail(new ConversationInProgress({ conversationId, executionId: Option.getOrNull(running) }))))
+      )
+
+    const createExecution = (claim: Claim, executionId: string, trigger: Trigger, status: "queued" | "processing") =>
+      executions.create({
+        id: executionId,
+        conversationId: claim.conversationId,
+        userId: claim.userId,
+        trigger,
+        status,
+        instanceId: instance.id
+      })
+
+    /** Runs a conversation now and waits for the outcome (HTTP sync). */
+    const process = Effect.fn("PipelineRuns.process")(function*(conversationId: string, options: ProcessOptions) {
+      const executionId = randomUUID()
+      const claim = yield* claimNamed(conversationId, executionId, options)
+      const claimedAtMs = yield* Clock.currentTimeMillis
+      yield* createExecution(claim, executionId, options.trigger, "processing").pipe(
+        Effect.tapError(() => leases.release(claim, { _tag: "Interrupted" }).pipe(Effect.ignore))
+      )
+      return yield* execute(claim, executionId, options, claimedAtMs)
+    })
+
+    /**
+     * Claims a conversation now and runs it in the background (in the worker's fibers, so
+     * shutdown waits for it); answers the execution id at once. Every failure of the background
+     * run is logged at error level: nobody waits for its answer.
+     */
+    const submit = Effect.fn("PipelineRuns.submit")(function*(conversationId: string, options: ProcessOptions) {
+      const executionId = randomUUID()
+      const claim = yield* claimNamed(conversationId, executionId, options)
+      const claimedAtMs = yield* Clock.currentTimeMillis
+      yield* createExecution(claim, executionId, options.trigger, "queued").pipe(
+        Effect.tapError(() => leases.release(claim, { _tag: "Interrupted" }).pipe(Effect.ignore))
+      )
+      yield* pool.startBackground(execute(claim, executionId, options, claimedAtMs).pipe(
+        Effect.asVoid,
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("background pipeline run failed", cause)
+        ),
+        Effect.annotateLogs({ conversation_id: conversationId, execution_id: executionId, trigger: options.trigger })
+      ))
+      return executionId
+    })
+
+    /** Runs a conversation the stream or a task already claimed. */
+    const runClaimed = Effect.fn("PipelineRuns.runClaimed")(function*(claim: Claim, options: ProcessOptions) {
+      const executionId = randomUUID()
+      const claimedAtMs = yield* Clock.currentTimeMillis
+      yield* createExecution(claim, executionId, options.trigger, "processing")
+      return yield* execute(claim, executionId, options, claimedAtMs)
+    })
+
+    return { process, submit, runClaimed } as const
+  })
+}) {}
+
+export type RunErrors = PipelineFailed | ClaimRefused | SqlError
+export type { PipelineReport }
