@@ -46,14 +46,24 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
     const sql = yield* SqlClient.SqlClient
     const embeddings = yield* Embeddings
 
-    /**
-     * Lets the HNSW index keep scanning until enough rows pass the per-user filter, in exact
-     * distance order (pgvector ≥ 0.8); without it a user among many could get too few results.
-     * Transaction-local, so it must run inside the caller's transaction.
-     */
-    const exactFilteredScan = sql`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`
-
     const columns = sql`id, user_id, conversation_id, fact, graph_type, is_active, superseded_by, confidence, source, created_at`
+
+    /** The search statement, exposed so that a test can check its plan. */
+    const searchStatement = (input: {
+      readonly userId: string
+      readonly embedding: ReadonlyArray<number>
+      readonly limit: number
+      readonly graphType?: GraphType
+    }) => {
+      const vector = toVectorLiteral(input.embedding)
+      const graphFilter = input.graphType === undefined ? sql`` : sql`AND graph_type = ${input.graphType}`
+      return sql`
+        SELECT ${columns}, 1 - (embedding <=> ${vector}::vector) AS similarity
+        FROM memory_facts
+        WHERE user_id = ${input.userId} AND is_active AND embedding IS NOT NULL ${graphFilter}
+        ORDER BY embedding <=> ${vector}::vector
+        LIMIT ${Math.max(0, Math.floor(input.limit))}`
+    }
 
     const addOne = (input: {
       readonly userId: string
@@ -77,15 +87,12 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
           const vector = Option.map(fact.embedding, toVectorLiteral)
           const nearest = Option.isNone(vector)
             ? []
-            : yield* exactFilteredScan.pipe(
-              Effect.zipRight(sql`
+            : yield* sql`
                 SELECT id, 1 - (embedding <=> ${vector.value}::vector) AS similarity
                 FROM memory_facts
                 WHERE user_id = ${input.userId} AND is_active AND embedding IS NOT NULL
                 ORDER BY embedding <=> ${vector.value}::vector
-                LIMIT 1`),
-              Effect.flatMap(decodeOrDie(NearestRow))
-            )
+                LIMIT 1`.pipe(Effect.flatMap(decodeOrDie(NearestRow)))
 
           const inserted = yield* sql`
             INSERT INTO memory_facts (user_id, conversation_id, fact, normalized_fact, graph_type, embedding,
@@ -131,9 +138,10 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
     })
 
     /**
-     * The user's active facts most similar to `embedding`, best first. Ordering by the distance
-     * operator itself is what lets PostgreSQL use the HNSW index; facts without an embedding are
-     * never returned.
+     * The user's active facts most similar to `embedding`, best first: an exact scan of the
+     * player's active facts (index `memory_facts_by_user`, vectors stored inline; see
+     * sql/0003_memory_search_exact.sql), so no fact is ever missed. Facts without an embedding
+     * are never returned.
      */
     const search = Effect.fn("MemoryRepository.search")(function*(input: {
       readonly userId: string
@@ -141,18 +149,7 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
       readonly limit: number
       readonly graphType?: GraphType
     }) {
-      const vector = toVectorLiteral(input.embedding)
-      const graphFilter = input.graphType === undefined ? sql`` : sql`AND graph_type = ${input.graphType}`
-      const rows = yield* sql.withTransaction(
-        exactFilteredScan.pipe(
-          Effect.zipRight(sql`
-            SELECT ${columns}, 1 - (embedding <=> ${vector}::vector) AS similarity
-            FROM memory_facts
-            WHERE user_id = ${input.userId} AND is_active AND embedding IS NOT NULL ${graphFilter}
-            ORDER BY embedding <=> ${vector}::vector
-            LIMIT ${Math.max(0, Math.floor(input.limit))}`)
-        )
-      )
+      const rows = yield* searchStatement(input)
       return yield* decodeOrDie(ScoredMemoryFact)(rows)
     })
 
@@ -185,6 +182,6 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
       return yield* decodeOrDie(MemoryFact)(rows)
     })
 
-    return { addFacts, search, searchText, recent } as const
+    return { addFacts, search, searchStatement, searchText, recent } as const
   })
 }) {}
