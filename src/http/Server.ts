@@ -17,7 +17,7 @@ import { VoiceLive } from "./handlers/Voice.js"
 
 /**
  * The API with its handlers, middleware, `/openapi.json`, `/docs` and `/dashboard`, still needing the services
- * the handlers use (see AppServices). A new group's handlers layer goes into the list below.
+ * the handlers use (see ApplicationLive in AppLayer.ts). A new group's handlers layer goes into the list below.
  */
 export const ApiLive = Layer.mergeAll(
   HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),

@@ -1,7 +1,7 @@
 import { SqlSchema } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Schema } from "effect"
-import { Platform } from "../conversation/ConversationModel.js"
+import { Platform } from "../game/Platform.js"
 
 /**
  * The pre-built system prompts the chat runtime reads before each conversation: one current row
@@ -107,6 +107,14 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
       Effect.catchTags({ ParseError: Effect.die, NoSuchElementException: Effect.die })
     )
 
-    return { current, setCurrent } as const
+    /**
+     * Makes several prompts current in one transaction (each `setCurrent` a savepoint inside it):
+     * all become current, or none does and the previous ones stay.
+     */
+    const setAllCurrent = Effect.fn("ReadyPromptRepository.setAllCurrent")(
+      (prompts: ReadonlyArray<NewReadyPrompt>) => sql.withTransaction(Effect.forEach(prompts, setCurrent))
+    )
+
+    return { current, setCurrent, setAllCurrent } as const
   })
 }) {}

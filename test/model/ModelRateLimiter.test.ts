@@ -135,18 +135,18 @@ describe("ModelRateLimiter shared by the providers (live)", () => {
         const model = yield* LanguageModel
         const embeddings = yield* Embeddings
         expect([model.provider, embeddings.provider]).toEqual(["openai", "openai"])
-        // 20 calls, 5 chat + 15 embeddings: 10 fit the shared bucket, 10 more follow one per 100 ms
-        // (the last ~1 s after the first); two separate limiters would finish after ~0.5 s.
+        // 30 calls, 15 chat + 15 embeddings: 10 fit the shared bucket, 20 more follow one per 100 ms
+        // (the last ~2 s after the first); two separate limiters would each finish after ~0.5 s.
         yield* Effect.all(
           [
-            ...Array.from({ length: 5 }, () => model.generateText({ system: "s", prompt: "p" })),
+            ...Array.from({ length: 15 }, () => model.generateText({ system: "s", prompt: "p" })),
             ...Array.from({ length: 15 }, (_, i) => embeddings.embed(`text ${i}`))
           ],
           { concurrency: "unbounded" }
         )
       }).pipe(Effect.provide(providers))
       const times = (yield* fake.requests).map((request) => request.receivedAt).sort((a, b) => a - b)
-      expect(times.length).toBe(20)
-      expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(750)
+      expect(times.length).toBe(30)
+      expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(1200)
     }).pipe(Effect.provide(FakeOpenAi.Default)))
 })

@@ -9,8 +9,7 @@ import { GameStateRepository } from "../../src/player/GameStateRepository.js"
 import { LanguageModel } from "../../src/model/LanguageModel.js"
 import { LifeEventRepository } from "../../src/nikita/LifeEventRepository.js"
 import { MemoryRepository } from "../../src/memory/MemoryRepository.js"
-import { ThoughtRepository } from "../../src/memory/ThoughtRepository.js"
-import { ThreadRepository } from "../../src/memory/ThreadRepository.js"
+import { NotesRepository } from "../../src/memory/NotesRepository.js"
 import { conflict } from "../../src/pipeline/stages/Conflict.js"
 import { emotional } from "../../src/pipeline/stages/Emotional.js"
 import { extraction } from "../../src/pipeline/stages/Extraction.js"
@@ -19,14 +18,20 @@ import { lifeSim } from "../../src/pipeline/stages/LifeSim.js"
 import { memoryUpdate } from "../../src/pipeline/stages/MemoryUpdate.js"
 import type { PipelineRun } from "../../src/pipeline/Stage.js"
 import { postgresAvailable } from "../support/Db.js"
-import { EMBEDDING_DIMENSIONS, insertConversation, insertPlayer, pipelineRun, testDatabaseWithInputs } from "./fixtures.js"
+import {
+  earlierOutputs,
+  EMBEDDING_DIMENSIONS,
+  insertConversation,
+  insertPlayer,
+  pipelineRun,
+  testDatabaseWithInputs
+} from "./fixtures.js"
 
 /** The six stages with the offline (deterministic) model providers, as a run without OpenAI has them. */
 const TestLayer = Layer.mergeAll(
   ExtractionRepository.Default,
-  MemoryRepository.Default,
-  ThreadRepository.Default,
-  ThoughtRepository.Default,
+  MemoryRepository.DefaultWithoutDependencies,
+  NotesRepository.Default,
   LifeEventRepository.Default,
   EmotionalStateRepository.Default,
   GameStateRepository.Default,
@@ -41,16 +46,16 @@ const firstSix = (run: PipelineRun) =>
   Effect.gen(function*() {
     const extracted = yield* extraction.run(run, {})
     const memory = yield* memoryUpdate.run(run, { extraction: extracted })
-    const day = yield* lifeSim.run(run, { extraction: extracted, memory_update: memory })
-    const mood = yield* emotional.run(run, { extraction: extracted, memory_update: memory, life_sim: day })
-    const score = yield* gameState.run(run, { extraction: extracted, memory_update: memory, life_sim: day, emotional: mood })
-    const heat = yield* conflict.run(run, {
+    const day = yield* lifeSim.run(run, earlierOutputs({ extraction: extracted, memory_update: memory }))
+    const mood = yield* emotional.run(run, earlierOutputs({ extraction: extracted, memory_update: memory, life_sim: day }))
+    const score = yield* gameState.run(run, earlierOutputs({ extraction: extracted, memory_update: memory, life_sim: day, emotional: mood }))
+    const heat = yield* conflict.run(run, earlierOutputs({
       extraction: extracted,
       memory_update: memory,
       life_sim: day,
       emotional: mood,
       game_state: score
-    })
+    }))
     return { extraction: extracted, memory_update: memory, life_sim: day, emotional: mood, game_state: score, conflict: heat }
   })
 

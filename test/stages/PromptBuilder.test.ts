@@ -1,5 +1,5 @@
 import { describe, expect, it, layer } from "@effect/vitest"
-import { SqlClient, SqlError } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { Effect, Exit, Layer, Option } from "effect"
 import { seededRandom } from "../../src/game/SeededRandom.js"
 import { countTokens } from "../../src/model/Tokens.js"
@@ -7,12 +7,17 @@ import { Embeddings } from "../../src/model/Embeddings.js"
 import { LanguageModel, type TextRequest } from "../../src/model/LanguageModel.js"
 import { MemoryRepository } from "../../src/memory/MemoryRepository.js"
 import { ModelUnavailable } from "../../src/model/ModelError.js"
+import { ConversationSummaryRepository } from "../../src/conversation/ConversationSummaryRepository.js"
+import { NotesRepository } from "../../src/memory/NotesRepository.js"
+import { LifeEventRepository } from "../../src/nikita/LifeEventRepository.js"
+import { PromptInputs } from "../../src/pipeline/PromptInputs.js"
+import { UserRepository } from "../../src/player/UserRepository.js"
 import { cutToBudget, EnrichmentTimeout, PromptBuilder } from "../../src/prompt/PromptBuilder.js"
 import { ReadyPromptRepository } from "../../src/prompt/ReadyPromptRepository.js"
 import { PIPELINE_VERSION, promptBuilder } from "../../src/pipeline/stages/PromptBuilder.js"
 import type { PipelineRun } from "../../src/pipeline/Stage.js"
 import { postgresAvailable } from "../support/Db.js"
-import { EMBEDDING_DIMENSIONS, insertPlayer, pipelineRun, testDatabaseWithInputs } from "./fixtures.js"
+import { earlierOutputs, EMBEDDING_DIMENSIONS, insertPlayer, pipelineRun, testDatabaseWithInputs } from "./fixtures.js"
 import {
   fixedId,
   insertConversationWithId,
@@ -24,13 +29,25 @@ import {
   runPastTimeout
 } from "./promptFixtures.js"
 
-const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.Default).pipe(
+const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.DefaultWithoutDependencies).pipe(
   Layer.provideMerge(Embeddings.offline(EMBEDDING_DIMENSIONS)),
   Layer.provideMerge(testDatabaseWithInputs)
 )
 
 /** The prompt builder with the given model in front of the shared database. */
-const withModel = (model: Layer.Layer<LanguageModel>) => Effect.provide(PromptBuilder.Default.pipe(Layer.provide(model)))
+const withModel = (model: Layer.Layer<LanguageModel>) =>
+  Effect.provide(
+    PromptInputs.DefaultWithoutDependencies.pipe(
+      Layer.provide(Layer.mergeAll(
+        UserRepository.Default,
+        LifeEventRepository.Default,
+        ConversationSummaryRepository.Default,
+        NotesRepository.Default,
+        PromptBuilder.DefaultWithoutDependencies
+      )),
+      Layer.provide(model)
+    )
+  )
 
 /** A model that must not be asked: any call is a defect. */
 const NoModel = LanguageModel.Test({})
@@ -159,7 +176,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("stores a current text and voice prompt with every section, within budget", () =>
       Effect.gen(function*() {
         const { conversationId, run, userId } = yield* richPlayer(1)
-        const result = yield* promptBuilder.run(run, {}).pipe(withModel(LanguageModel.Offline))
+        const result = yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
         const { text, voice } = yield* currentPrompts(userId)
 
         expect(result).toEqual({ text: { tokenCount: text.token_count }, voice: { tokenCount: voice.token_count } })
@@ -201,8 +218,8 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("a re-run replaces the current prompts and keeps the old ones as history", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(2)
-        yield* promptBuilder.run(run, {}).pipe(withModel(LanguageModel.Offline))
-        yield* promptBuilder.run(run, {}).pipe(withModel(LanguageModel.Offline))
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
         expect(yield* historyCount(userId)).toBe(4)
         yield* currentPrompts(userId)
       }))
@@ -211,7 +228,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(3)
         yield* insertLongFacts(userId, 60, 500)
-        yield* promptBuilder.run(run, {}).pipe(withModel(LanguageModel.Offline))
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
         const { text, voice } = yield* currentPrompts(userId)
         expect(text.token_count).toBeLessThanOrEqual(6_500)
         expect(voice.token_count).toBeLessThanOrEqual(3_500)
@@ -253,7 +270,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
               INSERT INTO memory_facts (user_id, fact, normalized_fact, graph_type, created_at)
               VALUES (${userId}, ${fact}, ${fact.toLowerCase()}, 'user', ${new Date(now.getTime() - 100 * 60_000)})`
           }
-          const built = yield* Effect.flatMap(PromptBuilder, (builder) =>
+          const built = yield* Effect.flatMap(PromptInputs, (builder) =>
             builder.build({ userId, platform: "voice", conversationId, now })).pipe(withModel(NoModel))
           const { dropped, memory } = built.contextSnapshot
           expect(built.tokenCount).toBeLessThanOrEqual(3_500)
@@ -271,12 +288,12 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("enrichment is used when it keeps at least half the length, and rejected when shorter or failing", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(5)
-        const template = yield* Effect.flatMap(PromptBuilder, (builder) =>
+        const template = yield* Effect.flatMap(PromptInputs, (builder) =>
           builder.build({ userId, platform: "text", conversationId: run.conversation.id, now })).pipe(withModel(NoModel))
         expect(template.contextSnapshot.enrichment).toBe("skipped")
 
         const enriched = (model: Layer.Layer<LanguageModel>) =>
-          Effect.flatMap(PromptBuilder, (builder) =>
+          Effect.flatMap(PromptInputs, (builder) =>
             builder.build({ userId, platform: "text", conversationId: run.conversation.id, now, enrich: true })).pipe(
             withModel(model)
           )
@@ -308,7 +325,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("the stage stores an accepted enrichment", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(6)
-        yield* promptBuilder.run(run, {}).pipe(
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(
           withModel(rewriting((request) => Effect.succeed(`${request.prompt}\nStay yourself.`)))
         )
         const { text, voice } = yield* currentPrompts(userId)
@@ -320,34 +337,35 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("when storing fails, the previous prompts stay current, for both platforms", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(7)
-        yield* promptBuilder.run(run, {}).pipe(withModel(LanguageModel.Offline))
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
         const before = yield* currentPrompts(userId)
 
         // A conversation unknown to the database: the real setCurrent fails on the foreign key.
         const orphan: PipelineRun = { ...run, conversation: { ...run.conversation, id: fixedId(7, 99) } }
-        const failed = yield* promptBuilder.run(orphan, {}).pipe(withModel(LanguageModel.Offline), Effect.exit)
+        const failed = yield* promptBuilder.run(orphan, earlierOutputs({})).pipe(withModel(LanguageModel.Offline), Effect.exit)
         expect(Exit.isFailure(failed)).toBe(true)
         expect(yield* currentPrompts(userId)).toEqual(before)
 
-        // Text stored, then voice fails: the text prompt is rolled back with it.
+        // Text stored, then voice fails (its conversation unknown to the database): the text
+        // prompt is rolled back with it.
         const voiceFails = Layer.effect(
           ReadyPromptRepository,
           Effect.map(ReadyPromptRepository, (real) =>
             ReadyPromptRepository.make({
               ...real,
-              setCurrent: (prompt) =>
-                prompt.platform === "voice"
-                  ? Effect.fail(new SqlError.SqlError({ cause: "injected", message: "voice insert failed" }))
-                  : real.setCurrent(prompt)
+              setAllCurrent: (prompts) =>
+                real.setAllCurrent(prompts.map((prompt) =>
+                  prompt.platform === "voice" ? { ...prompt, conversation_id: fixedId(7, 98) } : prompt
+                ))
             }))
         )
         const later: PipelineRun = { ...run, startedAt: new Date(now.getTime() + 3_600_000) }
-        const partial = yield* promptBuilder.run(later, {}).pipe(
+        const partial = yield* promptBuilder.run(later, earlierOutputs({})).pipe(
           withModel(LanguageModel.Offline),
           Effect.provide(voiceFails),
           Effect.flip
         )
-        expect(partial).toMatchObject({ _tag: "RecoverableStageError", stage: "prompt_builder", message: "voice insert failed" })
+        expect(partial).toMatchObject({ _tag: "RecoverableStageError", stage: "prompt_builder" })
         expect(yield* currentPrompts(userId)).toEqual(before)
         expect(yield* historyCount(userId)).toBe(2)
       }))
@@ -355,7 +373,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("builds on demand without a conversation and without asking the model", () =>
       Effect.gen(function*() {
         const { userId } = yield* richPlayer(8)
-        const built = yield* Effect.flatMap(PromptBuilder, (builder) => builder.build({ userId, platform: "voice", now })).pipe(
+        const built = yield* Effect.flatMap(PromptInputs, (builder) => builder.build({ userId, platform: "voice", now })).pipe(
           withModel(NoModel)
         )
         expect(built.promptText).toContain("## How you speak")
@@ -363,7 +381,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
         expect(built.tokenCount).toBe(countTokens(built.promptText))
         expect(built.contextSnapshot).toMatchObject({ conversation_id: null, enrichment: "skipped", platform: "voice" })
 
-        const unknown = yield* Effect.flatMap(PromptBuilder, (builder) =>
+        const unknown = yield* Effect.flatMap(PromptInputs, (builder) =>
           builder.build({ userId: fixedId(8, 50), platform: "text" })).pipe(withModel(NoModel), Effect.flip)
         expect(unknown).toMatchObject({ _tag: "UnknownPromptUser", userId: fixedId(8, 50) })
       }))

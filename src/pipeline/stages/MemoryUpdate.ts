@@ -1,10 +1,8 @@
 import { Duration, Effect, Option } from "effect"
-import { emptyExtraction } from "../../game/ExtractionSchema.js"
 import { Embeddings } from "../../model/Embeddings.js"
 import { MemoryRepository } from "../../memory/MemoryRepository.js"
-import { ThoughtRepository } from "../../memory/ThoughtRepository.js"
-import { ThreadRepository } from "../../memory/ThreadRepository.js"
-import { criticalFailure, criticalStage, type PipelineRun, type StageOutputs } from "../Stage.js"
+import { NotesRepository } from "../../memory/NotesRepository.js"
+import { criticalStage } from "../Stage.js"
 
 /** One batched embeddings call (with its retries) plus a short transaction per fact. */
 export const MemoryUpdateTimeout = Duration.seconds(15)
@@ -20,9 +18,9 @@ export const MemoryUpdateTimeout = Duration.seconds(15)
 export const memoryUpdate = criticalStage({
   name: "memory_update",
   timeout: MemoryUpdateTimeout,
-  run: Effect.fn("stage.memory_update")(
-    function*(run: PipelineRun, outputs: Partial<StageOutputs>) {
-      const extraction = outputs.extraction ?? emptyExtraction
+  run: (run, earlier) =>
+    Effect.gen(function*() {
+      const extraction = earlier.extraction
       const userId = run.user.id
       const conversationId = run.conversation.id
       const memory = yield* MemoryRepository
@@ -37,20 +35,14 @@ export const memoryUpdate = criticalStage({
       }))
       const stored = yield* memory.addFacts({ userId, conversationId, facts })
 
-      const threads = yield* Effect.flatMap(ThreadRepository, (repository) =>
+      const threads = yield* Effect.flatMap(NotesRepository, (repository) =>
         repository.addThreads({ userId, conversationId, topics: extraction.threads }))
-      const thoughts = yield* Effect.flatMap(ThoughtRepository, (repository) =>
+      const thoughts = yield* Effect.flatMap(NotesRepository, (repository) =>
         repository.addThoughts({ userId, conversationId, thoughts: extraction.thoughts }))
 
       yield* Effect.logInfo("memory updated").pipe(
         Effect.annotateLogs({ ...stored, new_threads: threads, new_thoughts: thoughts })
       )
       return stored
-    },
-    (effect, run) =>
-      effect.pipe(
-        Effect.mapError(criticalFailure("memory_update")),
-        Effect.annotateLogs({ stage: "memory_update", conversation_id: run.conversation.id })
-      )
-  )
+    })
 })
