@@ -148,10 +148,13 @@ export const memorySearch = Effect.gen(function*() {
         // Recall against a brute-force ranking of the player's facts, on 20 of the queries.
         let found = 0
         let expected = 0
+        const stored = new Map<string, ReadonlyArray<{ readonly id: string; readonly vector: ReadonlyArray<number> }>>()
         for (const [i, query] of parsed.slice(0, 20).entries()) {
-          const rows = yield* sql<{ id: string; e: string }>`
+          const facts = stored.get(query.userId) ?? (yield* sql<{ id: string; e: string }>`
             SELECT id, embedding::text AS e FROM memory_facts WHERE user_id = ${query.userId} AND is_active AND embedding IS NOT NULL`
-          const ranked = rows.map((row) => ({ id: row.id, s: cosine(Option.getOrThrow(parseVectorLiteral(row.e)), query.vector) }))
+          ).map((row) => ({ id: row.id, vector: Option.getOrThrow(parseVectorLiteral(row.e)) }))
+          stored.set(query.userId, facts)
+          const ranked = facts.map((fact) => ({ id: fact.id, s: cosine(fact.vector, query.vector) }))
             .sort((a, b) => b.s - a.s)
           const tenth = ranked[9]?.s ?? -1
           const got = samples[i]?.[1] ?? []
@@ -167,17 +170,17 @@ export const memorySearch = Effect.gen(function*() {
   }).pipe(Effect.provide(benchApp(db.env)))
 }).pipe(Effect.scoped)
 
-/** `claimDue(limit 8)` with 50,000 due conversations (5,000 players, 10 each). */
+/** `claimDue(limit 8)` with 50,000 due conversations (one open conversation per player). */
 export const claimAt50k = Effect.gen(function*() {
   const db = yield* benchDatabase
   return yield* Effect.gen(function*() {
     yield* progress("claim: 50,000 due conversations")
     const sql = yield* SqlClient.SqlClient
-    yield* sql`INSERT INTO users (id) SELECT gen_random_uuid() FROM generate_series(1, 5000)`
+    yield* sql`INSERT INTO users (id) SELECT gen_random_uuid() FROM generate_series(1, 50000)`
     yield* sql`
       INSERT INTO conversations (user_id, platform, status, message_count, started_at, last_message_at)
-      SELECT u.id, 'text', 'active', 6, now() - interval '2 hours' - g * interval '1 minute', now() - interval '1 hour' - g * interval '1 minute'
-      FROM users u, generate_series(1, 10) g`
+      SELECT u.id, 'text', 'active', 6, now() - interval '2 hours', now() - interval '1 hour' - random() * interval '1 hour'
+      FROM users u`
     yield* sql`ANALYZE`
     const claims = yield* ConversationClaims
     const samples = yield* Effect.forEach(Array.from({ length: 40 }), () => timed(claims.claimDue({ limit: 8 })))
