@@ -2,6 +2,7 @@ import { Layer } from "effect"
 import { AppConfig } from "./config/AppConfig.js"
 import { Instance } from "./config/Instance.js"
 import { TaskSecret } from "./config/TaskSecret.js"
+import { ConversationListing } from "./conversation/ConversationListing.js"
 import { ConversationRepository } from "./conversation/ConversationRepository.js"
 import { ConversationSummaryRepository } from "./conversation/ConversationSummaryRepository.js"
 import { DailySummaryRepository } from "./conversation/DailySummaryRepository.js"
@@ -29,10 +30,12 @@ import { ConversationStream } from "./queue/ConversationStream.js"
 import { PipelineRunner } from "./queue/PipelineRunner.js"
 import { TaskRuns } from "./queue/TaskRuns.js"
 import { Tasks } from "./queue/Tasks.js"
+import { ExecutionHistory } from "./runs/ExecutionHistory.js"
 import { ExecutionProgress } from "./runs/ExecutionProgress.js"
 import { ExecutionRepository } from "./runs/ExecutionRepository.js"
 import { HealthService } from "./runs/Health.js"
 import { PipelineStats } from "./runs/PipelineStats.js"
+import { RunTimeline } from "./runs/RunTimeline.js"
 import { StreamState } from "./runs/StreamState.js"
 
 /**
@@ -92,6 +95,7 @@ export const ApplicationLive = Layer.mergeAll(
   TaskSecret.Default,
   UserRepository.Default,
   ConversationRepository.Default,
+  ConversationListing.Default,
   ConversationIntake.Default,
   MemoryRepository.Default,
   Embeddings.Default,
@@ -100,7 +104,9 @@ export const ApplicationLive = Layer.mergeAll(
   HealthService.Default,
   ExecutionRepository.Default,
   ExecutionProgress.Default,
+  ExecutionHistory.Default,
   PipelineStats.Default,
+  RunTimeline.Default,
   Orchestrator,
   Claims,
   Triggers

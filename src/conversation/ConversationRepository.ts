@@ -1,9 +1,10 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Option, Schema } from "effect"
+import { Data, Effect, Option, Schema } from "effect"
 import { EmotionalTone } from "../game/EmotionalTone.js"
 import {
   type AppendedMessage,
   Conversation,
+  type ConversationStatus,
   latestTurnAt,
   MessageRole,
   type NewMessage,
@@ -61,6 +62,13 @@ const MessageRow = Schema.Struct({
   content: Schema.String,
   sent_at: Schema.NullOr(Schema.DateFromSelf)
 })
+
+/** A retry asked for a conversation that is not `failed`: only a failed one may go back in the queue. */
+export class ConversationNotFailed extends Data.TaggedError("ConversationNotFailed")<{
+  readonly status: ConversationStatus
+}> {}
+
+export class NoSuchConversation extends Data.TaggedError("NoSuchConversation")<{ readonly conversationId: string }> {}
 
 export class ConversationRepository extends Effect.Service<ConversationRepository>()(
   "aftertalk/ConversationRepository",
@@ -225,7 +233,26 @@ export class ConversationRepository extends Effect.Service<ConversationRepositor
         Effect.catchTag("ParseError", Effect.die)
       )
 
-      return { appendMessage, storeVoiceCall, setSummary, find, messages } as const
+
+      /**
+       * Puts a `failed` conversation back in the queue, due now, with a fresh set of MAX_ATTEMPTS
+       * (an operator's retry is a new start, not the next of the attempts that gave up). The last
+       * error stays as a record of why it had failed until a run replaces it.
+       */
+      const requeueFailed = Effect.fn("ConversationRepository.requeueFailed")(function*(conversationId: string) {
+        const updated = yield* sql`
+          UPDATE conversations
+          SET status = 'queued', processing_attempts = 0, next_attempt_at = NULL, lease_owner = NULL,
+              lease_expires_at = NULL, updated_at = now()
+          WHERE id = ${conversationId} AND status = 'failed'
+          RETURNING id`
+        const current = yield* findConversation(conversationId).pipe(Effect.catchTag("ParseError", Effect.die))
+        if (Option.isNone(current)) return yield* new NoSuchConversation({ conversationId })
+        if (updated.length === 0) return yield* new ConversationNotFailed({ status: current.value.status })
+        return current.value
+      }, Effect.catchTag("SqlError", Effect.die))
+
+      return { appendMessage, storeVoiceCall, setSummary, find, messages, requeueFailed } as const
     })
   }
 ) {}
