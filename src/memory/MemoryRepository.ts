@@ -1,5 +1,5 @@
 import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
-import { Effect, Option, Schema } from "effect"
+import { Cache, Effect, Option, Schema } from "effect"
 import type { GraphType } from "../game/ExtractionSchema.js"
 import { Embeddings } from "../model/Embeddings.js"
 import {
@@ -45,6 +45,19 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const embeddings = yield* Embeddings
+
+    /**
+     * Query embeddings of the last minute: a run's text and voice prompts search with the same
+     * query, and concurrent lookups of one text share one request. A text that got no embedding
+     * is dropped from the cache, so the next search asks again.
+     */
+    const queryEmbeddings = yield* Cache.make({
+      capacity: 1024,
+      timeToLive: "1 minute",
+      lookup: (text: string) => embeddings.embed(text)
+    })
+    const embedQuery = (text: string) =>
+      Effect.tap(queryEmbeddings.get(text), (vector) => Option.isNone(vector) ? queryEmbeddings.invalidate(text) : Effect.void)
 
     const columns = sql`id, user_id, conversation_id, fact, graph_type, is_active, superseded_by, confidence, source, created_at`
 
@@ -160,7 +173,7 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
       readonly limit: number
       readonly graphType?: GraphType
     }) {
-      const embedding = yield* embeddings.embed(input.query)
+      const embedding = yield* embedQuery(input.query)
       if (Option.isNone(embedding)) {
         yield* Effect.logWarning("memory search without results: the query could not be embedded")
         return []
