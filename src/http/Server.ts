@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
@@ -8,6 +8,8 @@ import { AuthorizationLive } from "./Authorization.js"
 import { CompressionLive } from "./Compression.js"
 import { DashboardLive } from "./Dashboard.js"
 import { EdgeMiddlewareLive } from "./EdgeMiddleware.js"
+import { OperationsLive } from "./Operations.js"
+import { requestLog } from "./RequestLog.js"
 import { ConversationsLive } from "./handlers/Conversations.js"
 import { ExecutionsLive } from "./handlers/Executions.js"
 import { HealthLive } from "./handlers/Health.js"
@@ -25,6 +27,7 @@ export const ApiLive = Layer.mergeAll(
   HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
   HttpApiScalar.layer({ path: "/docs" }),
   DashboardLive,
+  OperationsLive,
   EdgeMiddlewareLive,
   CompressionLive
 ).pipe(
@@ -34,7 +37,7 @@ export const ApiLive = Layer.mergeAll(
 )
 
 /** Serves ApiLive on whatever `HttpServer` is provided (the real one below, or a test server). */
-export const ServeApi = HttpApiBuilder.serve(HttpMiddleware.logger).pipe(Layer.provide(ApiLive))
+export const ServeApi = HttpApiBuilder.serve(requestLog).pipe(Layer.provide(ApiLive))
 
 /** The HTTP server on HOST:PORT. */
 export const HttpLive = ServeApi.pipe(
