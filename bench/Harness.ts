@@ -73,3 +73,6 @@ export const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 export const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`
 
 export const line = (label: string, value: string) => Console.log(`  ${label.padEnd(52)} ${value}`)
+
+/** A progress line on stderr while the bench runs (the table goes to stdout). */
+export const progress = (text: string) => Console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`)

@@ -1,170 +1,132 @@
-// npm run bench: speed figures of aftertalk's hot paths, printed with the ratios that matter.
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+// npm run bench: aftertalk's speed figures as one Markdown table, each figure with its baseline
+// and the ratio measured in the same run, written to bench/results/<date>.md.
 import { NodeRuntime } from "@effect/platform-node"
-import { SqlClient } from "@effect/sql"
-import { Console, Effect } from "effect"
-import { randomUUID } from "node:crypto"
-import { ConversationClaims } from "../src/queue/ConversationClaims.js"
-import { ConversationIntake } from "../src/pipeline/ConversationIntake.js"
-import { Embeddings } from "../src/model/Embeddings.js"
-import { MemoryRepository } from "../src/memory/MemoryRepository.js"
-import { UserRepository } from "../src/player/UserRepository.js"
-import { Tasks } from "../src/queue/Tasks.js"
-import { benchApp, benchDatabase, benchSecret, line, ms, summarize, timed } from "./Harness.js"
+import { Console, Effect, Option } from "effect"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { cpus, availableParallelism } from "node:os"
+import { progress, timed } from "./Harness.js"
+import { instancesThroughput, steadyRate, withModel } from "./Pipeline.js"
+import { backfill, claimAt50k, hotPath, memorySearch } from "./Reads.js"
 
-const lines = [
-  "Hi Nikita! I just got back from my shift at the hospital, I work as a nurse.",
-  "I love hiking in the mountains on weekends, it clears my head.",
-  "My sister Anna is visiting next week and I am a bit nervous about it.",
-  "Do you like music? I have been learning the guitar for a year.",
-  "Sorry I was short with you yesterday, work was rough.",
-  "I feel like I can really talk to you about anything."
-]
+interface Row {
+  readonly figure: string
+  readonly value: string
+  readonly baseline: string
+  readonly ratio: string
+  readonly target: string
+}
 
-/** Players with one quiet conversation each, ready to be claimed. */
-const seed = (players: number) =>
-  Effect.gen(function*() {
-    const users = yield* UserRepository
-    const conversations = yield* ConversationIntake
-    const ids: Array<string> = []
-    for (let i = 0; i < players; i++) {
-      const id = randomUUID()
-      ids.push(id)
-      yield* users.upsert(id, { display_name: `Player ${i}`, timezone: "Europe/Berlin" })
-      for (const [n, content] of lines.entries()) {
-        yield* conversations.appendMessage(id, { platform: "text", role: n % 3 === 1 ? "nikita" : "user", content })
-      }
-    }
-    return ids
-  })
+const row = (figure: string, value: string, baseline = "", ratio = "", target = ""): Row => ({ figure, value, baseline, ratio, target })
+const f1 = (n: number) => n.toFixed(1)
+const f2 = (n: number) => n.toFixed(2)
+const msOf = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`
 
-/** Conversations per second through the whole pipeline (offline model), at a given concurrency. */
-const pipelineThroughput = (concurrency: number, players: number) =>
-  Effect.gen(function*() {
-    const db = yield* benchDatabase
-    const env = { ...db.env, STREAM_CONCURRENCY: String(concurrency), STALE_AFTER: "1", PIPELINE_TIMEOUT: "120 seconds" }
-    return yield* Effect.gen(function*() {
-      const ids = yield* seed(players)
-      const tasks = yield* Tasks
-      const [elapsed, result] = yield* timed(tasks.processConversations({ limit: players }))
-      return { kind: db.kind, elapsed, processed: result.processed + result.partial, ids }
-    }).pipe(Effect.provide(benchApp(env)))
-  }).pipe(Effect.scoped)
+const table = (rows: ReadonlyArray<Row>) =>
+  [
+    "| figure | value | baseline | ratio | target |",
+    "|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} |`)
+  ].join("\n")
 
-const getPrompt = (id: string) =>
-  Effect.flatMap(HttpClient.HttpClient, (client) =>
-    timed(client.pipe(HttpClient.filterStatusOk).execute(
-      HttpClientRequest.get(`/users/${id}/prompt?platform=text`).pipe(HttpClientRequest.bearerToken(benchSecret))
-    ).pipe(Effect.flatMap((response) => response.json))))
+const delayMs = 200
 
-/**
- * The chat runtime's hot path, GET /users/{id}/prompt over HTTP: the pre-built prompt (flag on)
- * against the prompt built on demand from the current state (flag off), on the same data.
- */
-const promptReads = Effect.gen(function*() {
-  const db = yield* benchDatabase
-  const players = 20
-  const ready = yield* Effect.gen(function*() {
-    const ids = yield* seed(players)
-    yield* (yield* Tasks).processConversations({ limit: players })
-    yield* Effect.forEach(ids, getPrompt, { concurrency: 4 }) // warm-up
-    const sequential = yield* Effect.forEach(Array.from({ length: 400 }, (_, i) => ids[i % players] ?? ""), getPrompt)
-    const requests = 2_000
-    const [wall] = yield* timed(Effect.forEach(Array.from({ length: requests }, (_, i) => ids[i % players] ?? ""), getPrompt, { concurrency: 16 }))
-    return { ids, latency: summarize(sequential.map(([t]) => t)), rps: requests / (wall / 1000) }
-  }).pipe(Effect.provide(benchApp({ ...db.env, STALE_AFTER: "1" })))
-  // The same database, a second app with the pipeline off (PGlite keeps nothing between apps).
-  const onDemand = db.kind === "postgres"
-    ? yield* Effect.gen(function*() {
-      yield* Effect.forEach(ready.ids, getPrompt, { concurrency: 4 })
-      const sequential = yield* Effect.forEach(Array.from({ length: 100 }, (_, i) => ready.ids[i % players] ?? ""), getPrompt)
-      return summarize(sequential.map(([t]) => t))
-    }).pipe(Effect.provide(benchApp({ ...db.env, UNIFIED_PIPELINE_ENABLED: "false" })))
-    : undefined
-  return { kind: db.kind, ready: ready.latency, rps: ready.rps, onDemand }
-}).pipe(Effect.scoped)
-
-/** The claim under a backlog: many finished conversations, a few due ones. */
-const claimUnderBacklog = Effect.gen(function*() {
-  const db = yield* benchDatabase
-  return yield* Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const backlog = db.kind === "postgres" ? 50_000 : 10_000
-    yield* sql`
-      INSERT INTO users (id) SELECT gen_random_uuid() FROM generate_series(1, ${backlog / 10})`
-    yield* sql`
-      INSERT INTO conversations (user_id, platform, status, message_count, started_at, last_message_at, processed_at)
-      SELECT u.id, 'text', 'processed', 6, now() - interval '2 days', now() - interval '2 days', now() - interval '1 day'
-      FROM users u, generate_series(1, 10)`
-    yield* sql`
-      INSERT INTO conversations (user_id, platform, status, message_count, started_at, last_message_at)
-      SELECT id, 'text', 'active', 6, now() - interval '1 hour', now() - interval '1 hour'
-      FROM users ORDER BY id LIMIT 400`
-    yield* sql`ANALYZE`
-    const claims = yield* ConversationClaims
-    const samples = yield* Effect.forEach(Array.from({ length: 40 }), () => timed(claims.claimDue({ limit: 8 })))
-    const claimed = samples.reduce((n, [, c]) => n + c.length, 0)
-    return { kind: db.kind, backlog, claim: summarize(samples.map(([t]) => t)), claimed }
-  }).pipe(Effect.provide(benchApp({ ...db.env, STALE_AFTER: "15 minutes" })))
-}).pipe(Effect.scoped)
-
-/** Memory search (HNSW, cosine) over one player's many facts. */
-const memorySearch = Effect.gen(function*() {
-  const db = yield* benchDatabase
-  return yield* Effect.gen(function*() {
-    const users = yield* UserRepository
-    const memory = yield* MemoryRepository
-    const embeddings = yield* Embeddings
-    const userId = randomUUID()
-    yield* users.upsert(userId, {})
-    const conversations = yield* ConversationIntake
-    const opened = yield* conversations.appendMessage(userId, { platform: "text", role: "user", content: lines[0] ?? "hi" })
-    if (opened._tag === "None") return yield* Effect.dieMessage("the bench player vanished")
-    const conversationId = opened.value.conversation_id
-    const topics = ["hiking", "guitar", "nursing", "cooking", "running", "painting", "chess", "travel", "coffee", "books"]
-    const facts = Array.from({ length: 2_000 }, (_, i) => `User mentioned fact ${i} about ${topics[i % topics.length]} and ${topics[(i * 7) % topics.length]} number ${i}`)
-    const vectors = yield* embeddings.embedMany(facts)
-    for (let i = 0; i < facts.length; i += 200) {
-      yield* memory.addFacts({
-        userId,
-        conversationId,
-        facts: facts.slice(i, i + 200).map((text, j) => ({ text, graphType: "user" as const, embedding: vectors[i + j]! }))
-      }).pipe(Effect.orDie)
-    }
-    const queries = Array.from({ length: 100 }, (_, i) => `what does the player say about ${topics[i % topics.length]}`)
-    const samples = yield* Effect.forEach(queries, (query) => timed(memory.searchText({ userId, query, limit: 10 })))
-    return { kind: db.kind, facts: facts.length, search: summarize(samples.map(([t]) => t)) }
-  }).pipe(Effect.provide(benchApp(db.env)))
-}).pipe(Effect.scoped)
+/** `npm run bench -- 5 6` runs only those sections (numbered as in the progress lines). */
+const only = new Set(process.argv.slice(2).map(Number))
+const section = (n: number) => only.size === 0 || only.has(n)
 
 const program = Effect.gen(function*() {
-  yield* Console.log("aftertalk benchmarks (offline model provider; figures vary with the machine)\n")
+  const rows: Array<Row> = []
+  const [total] = yield* timed(Effect.gen(function*() {
+    if (section(1)) {
+    yield* progress("1/8 throughput, one instance (200 conversations, offline model)")
+    const one = yield* instancesThroughput(1, 200)
+    yield* progress(`  ${f1(one.rate)} conversations/s`)
+    yield* progress("2/8 throughput, two instances on one database (200 conversations each)")
+    const two = yield* instancesThroughput(2, 200)
+    yield* progress(`  ${f1(two.rate)} conversations/s`)
+    rows.push(row("throughput, offline model, 1 instance (conv/s)", f1(one.rate), "", "", "≥ 100"))
+    rows.push(row("throughput, 2 instances on one database (conv/s)", f1(two.rate), `1 instance: ${f1(one.rate)}`, `${f2(two.rate / one.rate)}×`, "≥ 1.7×"))
+    }
 
-  const serial = yield* pipelineThroughput(1, 24)
-  const parallel = yield* pipelineThroughput(8, 24)
-  const rate = (r: typeof serial) => r.processed / (r.elapsed / 1000)
-  yield* Console.log(`pipeline throughput (${serial.kind}, ${serial.processed} conversations, all nine stages)`)
-  yield* line("STREAM_CONCURRENCY=1", `${rate(serial).toFixed(1)} conversations/s`)
-  yield* line("STREAM_CONCURRENCY=8", `${rate(parallel).toFixed(1)} conversations/s`)
-  yield* line("ratio 8 / 1", `${(rate(parallel) / rate(serial)).toFixed(2)}x`)
+    for (const concurrency of section(3) ? [8, 32] : []) {
+      yield* progress(`3/8 latency hiding: ${delayMs} ms model, concurrency ${concurrency}`)
+      const result = yield* withModel({ concurrency, conversations: concurrency * 3, delayMs })
+      const ideal = concurrency / (result.calls * (delayMs / 1000))
+      yield* progress(`  ${f1(result.rate)} conversations/s, ${f1(result.calls)} model calls per run`)
+      rows.push(row(
+        `${delayMs} ms model, concurrency ${concurrency} (conv/s; ${f1(result.calls)} calls/run)`,
+        f2(result.rate),
+        `ideal C/(calls × 0.2 s): ${f2(ideal)}`,
+        f2(result.rate / ideal),
+        "≥ 0.9"
+      ))
+      if (concurrency === 8) {
+        rows.push(row("run overhead beyond model time, p50 / p95 (concurrency 8)", `${msOf(result.overhead.p50)} / ${msOf(result.overhead.p95)}`, "", "", "p95 ≤ 50 ms"))
+      }
+    }
 
-  const prompts = yield* promptReads
-  yield* Console.log(`\nprompt hot path (${prompts.kind}, GET /users/{id}/prompt over HTTP; the client shares the server's process and CPU)`)
-  yield* line("ready prompt, one at a time: p50 / p95", `${ms(prompts.ready.p50)} / ${ms(prompts.ready.p95)}`)
-  yield* line("ready prompt, 16 concurrent: reads per second", `${prompts.rps.toFixed(0)}`)
-  if (prompts.onDemand !== undefined) {
-    yield* line("built on demand (flag off): p50 / p95", `${ms(prompts.onDemand.p50)} / ${ms(prompts.onDemand.p95)}`)
-    yield* line("ratio on-demand / ready (p50): what pre-building saves", `${(prompts.onDemand.p50 / prompts.ready.p50).toFixed(1)}x`)
-  }
+    if (section(4)) {
+    yield* progress("4/8 rate limit: OPENAI_RPM=600 against a fake enforcing 600 requests/min with 429s")
+    const limited = yield* withModel({ concurrency: 32, conversations: 24, delayMs, requestsPerMinute: 600 })
+    const achieved = steadyRate(limited.counts.accepted, 10)
+    yield* progress(`  ${f1(achieved)} requests/min, ${limited.counts.rejected} 429s answered, ${limited.failed} failed runs`)
+    rows.push(row(
+      `rate limit 600 RPM: achieved requests/min (429s on the wire: ${limited.counts.rejected}; failed runs: ${limited.failed})`,
+      f1(achieved),
+      "limit: 600",
+      f2(achieved / 600),
+      "≥ 0.9, 0 failed"
+    ))
+    }
 
-  const claim = yield* claimUnderBacklog
-  yield* Console.log(`\nclaim under backlog (${claim.kind}, ${claim.backlog} processed + 400 due conversations)`)
-  yield* line("claimDue(limit 8) p50 / p95", `${ms(claim.claim.p50)} / ${ms(claim.claim.p95)}`)
-  yield* line("conversations claimed in 40 calls", `${claim.claimed}`)
+    if (section(5)) yield* progress("5/8 hot path: GET /users/{id}/prompt, autocannon, 16 connections")
+    const hot = section(5) ? yield* hotPath : Option.none()
+    if (Option.isSome(hot)) {
+      const { service, baseline } = hot.value
+      rows.push(row("GET /users/{id}/prompt, 16 connections (requests/s)", f1(service.rps), `raw node:http + pg: ${f1(baseline.rps)}`, f2(service.rps / baseline.rps), "≥ 0.5"))
+      rows.push(row("GET /users/{id}/prompt p99", msOf(service.p99), `raw: ${msOf(baseline.p99)}`, "", "≤ 10 ms"))
+    }
 
-  const memory = yield* memorySearch
-  yield* Console.log(`\nmemory search (${memory.kind}, ${memory.facts} facts of one player, HNSW cosine)`)
-  yield* line("searchText(limit 10) p50 / p95 (embedding included)", `${ms(memory.search.p50)} / ${ms(memory.search.p95)}`)
+    if (section(6)) {
+    yield* progress("6/8 memory search at 100,000 facts")
+    const search = yield* memorySearch
+    rows.push(row("memory search, 100,000 facts / 1,000 players: p50 / p95", `${msOf(search.many.latency.p50)} / ${msOf(search.many.latency.p95)}`, "", "", "p95 ≤ 10 ms"))
+    rows.push(row("memory search, 2,000 facts of one player: p50 / p95", `${msOf(search.one.latency.p50)} / ${msOf(search.one.latency.p95)}`, "", "", "p95 ≤ 10 ms"))
+    rows.push(row("memory search recall@10 (100k / 2,000)", `${f2(search.many.recall)} / ${f2(search.one.recall)}`, "exact scan: 1.00", "", "≥ 0.95"))
+    }
+
+    if (section(7)) {
+    yield* progress("7/8 claim at 50,000 due")
+    const claim = yield* claimAt50k
+    rows.push(row("claimDue(limit 8) at 50,000 due: p50 / p95", `${msOf(claim.claim.p50)} / ${msOf(claim.claim.p95)}`, `${claim.claimed} claimed in 40 calls`))
+    }
+
+    if (section(8)) {
+    yield* progress("8/8 backfill of 10,000 facts")
+    const filled = yield* backfill
+    rows.push(row(
+      "backfill of 10,000 facts: embedding requests / time",
+      `${filled.requests} / ${(filled.elapsed / 1000).toFixed(1)} s (${filled.embedded} embedded)`,
+      `⌈N / 2,048⌉ = ${Math.ceil(10_000 / 2048)}`,
+      f2(filled.requests / Math.ceil(10_000 / 2048))
+    ))
+    }
+  }))
+
+  const machine = `${availableParallelism()} CPUs (${cpus()[0]?.model ?? "unknown"}), Node ${process.version}, PostgreSQL on 127.0.0.1`
+  const date = new Date().toISOString().slice(0, 10)
+  const text = [
+    `# aftertalk bench, ${date}`,
+    "",
+    `Machine: ${machine}. Whole bench: ${(total / 1000).toFixed(0)} s.`,
+    "",
+    table(rows),
+    ""
+  ].join("\n")
+  mkdirSync("bench/results", { recursive: true })
+  writeFileSync(`bench/results/${date}.md`, text)
+  yield* Console.log(text)
+  yield* progress(`written to bench/results/${date}.md`)
 })
 
 NodeRuntime.runMain(program)

@@ -1,11 +1,12 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Clock, Effect, Option, Schema } from "effect"
+import { embeddingLimits } from "../model/EmbeddingBatches.js"
 import { Embeddings } from "../model/Embeddings.js"
 import { MemoryRepository } from "./MemoryRepository.js"
 import { toVectorLiteral } from "./VectorLiteral.js"
 
-/** Facts fetched and embedded per round; each round commits on its own. */
-export const defaultBackfillBatchSize = 256
+/** Facts fetched and embedded per round (one embeddings request at most); each round commits on its own. */
+export const defaultBackfillBatchSize = embeddingLimits.maxInputsPerRequest
 
 /** Smaller than every generated UUID: where the keyset pagination starts. */
 const beforeFirstId = "00000000-0000-0000-0000-000000000000"

@@ -1,5 +1,5 @@
 import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
-import { Effect, Option, Schema } from "effect"
+import { Cache, Effect, Option, Schema } from "effect"
 import type { GraphType } from "../game/ExtractionSchema.js"
 import { Embeddings } from "../model/Embeddings.js"
 import {
@@ -47,13 +47,36 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
     const embeddings = yield* Embeddings
 
     /**
-     * Lets the HNSW index keep scanning until enough rows pass the per-user filter, in exact
-     * distance order (pgvector ≥ 0.8); without it a user among many could get too few results.
-     * Transaction-local, so it must run inside the caller's transaction.
+     * Query embeddings of the last minute: a run's text and voice prompts search with the same
+     * query, and concurrent lookups of one text share one request. A text that got no embedding
+     * is dropped from the cache, so the next search asks again.
      */
-    const exactFilteredScan = sql`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`
+    const queryEmbeddings = yield* Cache.make({
+      capacity: 1024,
+      timeToLive: "1 minute",
+      lookup: (text: string) => embeddings.embed(text)
+    })
+    const embedQuery = (text: string) =>
+      Effect.tap(queryEmbeddings.get(text), (vector) => Option.isNone(vector) ? queryEmbeddings.invalidate(text) : Effect.void)
 
     const columns = sql`id, user_id, conversation_id, fact, graph_type, is_active, superseded_by, confidence, source, created_at`
+
+    /** The search statement, exposed so that a test can check its plan. */
+    const searchStatement = (input: {
+      readonly userId: string
+      readonly embedding: ReadonlyArray<number>
+      readonly limit: number
+      readonly graphType?: GraphType
+    }) => {
+      const vector = toVectorLiteral(input.embedding)
+      const graphFilter = input.graphType === undefined ? sql`` : sql`AND graph_type = ${input.graphType}`
+      return sql`
+        SELECT ${columns}, 1 - (embedding <=> ${vector}::vector) AS similarity
+        FROM memory_facts
+        WHERE user_id = ${input.userId} AND is_active AND embedding IS NOT NULL ${graphFilter}
+        ORDER BY embedding <=> ${vector}::vector
+        LIMIT ${Math.max(0, Math.floor(input.limit))}`
+    }
 
     const addOne = (input: {
       readonly userId: string
@@ -77,15 +100,12 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
           const vector = Option.map(fact.embedding, toVectorLiteral)
           const nearest = Option.isNone(vector)
             ? []
-            : yield* exactFilteredScan.pipe(
-              Effect.zipRight(sql`
+            : yield* sql`
                 SELECT id, 1 - (embedding <=> ${vector.value}::vector) AS similarity
                 FROM memory_facts
                 WHERE user_id = ${input.userId} AND is_active AND embedding IS NOT NULL
                 ORDER BY embedding <=> ${vector.value}::vector
-                LIMIT 1`),
-              Effect.flatMap(decodeOrDie(NearestRow))
-            )
+                LIMIT 1`.pipe(Effect.flatMap(decodeOrDie(NearestRow)))
 
           const inserted = yield* sql`
             INSERT INTO memory_facts (user_id, conversation_id, fact, normalized_fact, graph_type, embedding,
@@ -131,9 +151,10 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
     })
 
     /**
-     * The user's active facts most similar to `embedding`, best first. Ordering by the distance
-     * operator itself is what lets PostgreSQL use the HNSW index; facts without an embedding are
-     * never returned.
+     * The user's active facts most similar to `embedding`, best first: an exact scan of the
+     * player's active facts (index `memory_facts_by_user`, vectors stored inline; see
+     * sql/0003_memory_search_exact.sql), so no fact is ever missed. Facts without an embedding
+     * are never returned.
      */
     const search = Effect.fn("MemoryRepository.search")(function*(input: {
       readonly userId: string
@@ -141,18 +162,7 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
       readonly limit: number
       readonly graphType?: GraphType
     }) {
-      const vector = toVectorLiteral(input.embedding)
-      const graphFilter = input.graphType === undefined ? sql`` : sql`AND graph_type = ${input.graphType}`
-      const rows = yield* sql.withTransaction(
-        exactFilteredScan.pipe(
-          Effect.zipRight(sql`
-            SELECT ${columns}, 1 - (embedding <=> ${vector}::vector) AS similarity
-            FROM memory_facts
-            WHERE user_id = ${input.userId} AND is_active AND embedding IS NOT NULL ${graphFilter}
-            ORDER BY embedding <=> ${vector}::vector
-            LIMIT ${Math.max(0, Math.floor(input.limit))}`)
-        )
-      )
+      const rows = yield* searchStatement(input)
       return yield* decodeOrDie(ScoredMemoryFact)(rows)
     })
 
@@ -163,7 +173,7 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
       readonly limit: number
       readonly graphType?: GraphType
     }) {
-      const embedding = yield* embeddings.embed(input.query)
+      const embedding = yield* embedQuery(input.query)
       if (Option.isNone(embedding)) {
         yield* Effect.logWarning("memory search without results: the query could not be embedded")
         return []
@@ -199,7 +209,7 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
         RETURNING memory_facts.id`
     })
 
-    return { addFacts, search, searchText, recent, storeMissingEmbeddings } as const
+    return { addFacts, search, searchStatement, searchText, recent, storeMissingEmbeddings } as const
   }),
   dependencies: [Embeddings.Default]
 }) {}

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Layer, TestClock } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { Embeddings } from "../../src/model/Embeddings.js"
 import { LanguageModel } from "../../src/model/LanguageModel.js"
+import { ModelRateLimited } from "../../src/model/ModelError.js"
 import { ModelRateLimiter } from "../../src/model/ModelRateLimiter.js"
+import { withModelRetries } from "../../src/model/RetryPolicy.js"
 import { FakeOpenAi } from "../support/FakeOpenAi.js"
 
 /** Milliseconds on the test clock since `start`. */
@@ -39,6 +41,18 @@ describe("ModelRateLimiter (TestClock)", () => {
       }
     }).pipe(Effect.provide(ModelRateLimiter.layer({ requestsPerMinute: 600, tokensPerMinute: 1_000_000 }))))
 
+  it.effect("OPENAI_RPM alone caps the request rate: 1,000 small calls at 60,000 RPM all start at once", () =>
+    Effect.gen(function*() {
+      const starts = yield* startTimes(1000, 100)
+      expect(starts.at(-1)).toBe(0)
+    }).pipe(Effect.provide(ModelRateLimiter.layer({ requestsPerMinute: 60_000, tokensPerMinute: 1_000_000 }))))
+
+  it.effect("the steady rate is the limit itself: 130 calls under 600 RPM, the last after 12 s", () =>
+    Effect.gen(function*() {
+      const starts = yield* startTimes(130, 100)
+      expect(starts.at(-1)).toBeCloseTo(12_000, 6)
+    }).pipe(Effect.provide(ModelRateLimiter.layer({ requestsPerMinute: 600, tokensPerMinute: 1_000_000 }))))
+
   it.effect("holds back a request whose tokens exceed what is left of the minute's TPM", () =>
     Effect.gen(function*() {
       const limiter = yield* ModelRateLimiter
@@ -61,6 +75,61 @@ describe("ModelRateLimiter (TestClock)", () => {
     }).pipe(Effect.provide(ModelRateLimiter.layer({ requestsPerMinute: 600, tokensPerMinute: 6000 }))))
 })
 
+/**
+ * A provider enforcing 600 requests a minute the way OpenAI does (a bucket of one second's share,
+ * refilled continuously), answering 429 with `retry-after-ms` when it is empty.
+ */
+const providerAt600Rpm = Effect.gen(function*() {
+  const perMilli = 10 / 1000
+  const bucket = yield* Ref.make({ level: 10, at: 0 })
+  const rejected = yield* Ref.make(0)
+  const arrivals = yield* Ref.make<ReadonlyArray<number>>([])
+  const receive = Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const accepted = yield* Ref.modify(bucket, ({ level, at }) => {
+      const current = Math.min(10, level + (now - at) * perMilli)
+      return current >= 1
+        ? [Option.none<number>(), { level: current - 1, at: now }]
+        : [Option.some(Math.ceil((1 - current) / perMilli)), { level: current, at: now }]
+    })
+    if (Option.isSome(accepted)) {
+      yield* Ref.update(rejected, (n) => n + 1)
+      return yield* new ModelRateLimited({ message: "429", retryAfter: Option.some(Duration.millis(accepted.value)) })
+    }
+    yield* Ref.update(arrivals, (list) => [...list, now])
+  })
+  return { receive, rejected, arrivals }
+})
+
+describe("ModelRateLimiter against a provider enforcing 600 RPM with 429s (TestClock)", () => {
+  it.effect("300 calls with uneven network delays: none fails, the achieved rate is at least 0.9 of the limit", () =>
+    Effect.gen(function*() {
+      const limiter = yield* ModelRateLimiter
+      const provider = yield* providerAt600Rpm
+      // Network delays of 20-180 ms that differ from call to call, so requests arrive bunched.
+      const call = (i: number) =>
+        Effect.sleep(Duration.millis(20 + ((i * 37) % 161))).pipe(
+          Effect.zipRight(provider.receive),
+          withModelRetries({ operation: "chat.completions", gate: limiter.withinLimits(500) }),
+          Effect.either
+        )
+      const fiber = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: 300 }, (_, i) => i), call, { concurrency: "unbounded" })
+      )
+      yield* TestClock.adjust("5 minutes")
+      const results = yield* Fiber.join(fiber)
+      expect(results.filter((result) => result._tag === "Left")).toEqual([])
+      const arrivals = yield* Ref.get(provider.arrivals)
+      expect(arrivals.length).toBe(300)
+      // After the first second's burst of 10, the rest arrive at the provider's pace.
+      const sorted = [...arrivals].sort((a, b) => a - b)
+      const minutes = ((sorted.at(-1) ?? 0) - (sorted[10] ?? 0)) / 60_000
+      const achieved = (sorted.length - 11) / minutes
+      expect(achieved).toBeGreaterThanOrEqual(0.9 * 600)
+      expect(achieved).toBeLessThanOrEqual(600)
+    }).pipe(Effect.provide(ModelRateLimiter.layer({ requestsPerMinute: 600, tokensPerMinute: 1_000_000 }))))
+})
+
 describe("ModelRateLimiter shared by the providers (live)", () => {
   it.live("LanguageModel and Embeddings from the Default layers share one limiter", () =>
     Effect.gen(function*() {
@@ -72,18 +141,18 @@ describe("ModelRateLimiter shared by the providers (live)", () => {
         const model = yield* LanguageModel
         const embeddings = yield* Embeddings
         expect([model.provider, embeddings.provider]).toEqual(["openai", "openai"])
-        // 15 calls, 5 chat + 10 embeddings: 10 fit the shared bucket, 5 wait ~100 ms each.
+        // 30 calls, 15 chat + 15 embeddings: 10 fit the shared bucket, 20 more follow one per 100 ms
+        // (the last ~2 s after the first); two separate limiters would each finish after ~0.5 s.
         yield* Effect.all(
           [
-            ...Array.from({ length: 5 }, () => model.generateText({ system: "s", prompt: "p" })),
-            ...Array.from({ length: 10 }, (_, i) => embeddings.embed(`text ${i}`))
+            ...Array.from({ length: 15 }, () => model.generateText({ system: "s", prompt: "p" })),
+            ...Array.from({ length: 15 }, (_, i) => embeddings.embed(`text ${i}`))
           ],
           { concurrency: "unbounded" }
         )
       }).pipe(Effect.provide(providers))
       const times = (yield* fake.requests).map((request) => request.receivedAt).sort((a, b) => a - b)
-      expect(times.length).toBe(15)
-      // Two separate limiters would let all 15 through at once.
-      expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(350)
+      expect(times.length).toBe(30)
+      expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(1200)
     }).pipe(Effect.provide(FakeOpenAi.Default)))
 })
