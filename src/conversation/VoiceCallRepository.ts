@@ -1,5 +1,5 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Option, Schema } from "effect"
+import { Chunk, Effect, Option, Schema } from "effect"
 import type { MessageRole } from "./ConversationModel.js"
 
 /**
@@ -35,6 +35,8 @@ export interface StoredVoiceCall {
   readonly status: "accepted" | "duplicate"
   readonly conversation_id: string
 }
+
+const rowsPerInsert = 2_000
 
 const latest = (turns: ReadonlyArray<VoiceTurn>, from: Date): Date =>
   turns.reduce((at, turn) => (turn.sentAt > at ? turn.sentAt : at), from)
@@ -78,17 +80,20 @@ export class VoiceCallRepository extends Effect.Service<VoiceCallRepository>()("
       execute: (callId) => sql`SELECT id FROM conversations WHERE platform = 'voice' AND external_id = ${callId}`
     })
 
+    // One multi-row INSERT per chunk: PostgreSQL takes at most 65,535 parameters per statement
+    // (13,107 rows of five), and a long call (14,000 turns) must still be a handful of statements.
     const insertMessages = (conversationId: string, turns: ReadonlyArray<VoiceTurn>) =>
-      turns.length === 0 ? Effect.void : sql`
-        INSERT INTO messages ${
-        sql.insert(turns.map((turn, index) => ({
-          conversation_id: conversationId,
-          seq: index + 1,
-          role: turn.role,
-          content: turn.content,
-          sent_at: turn.sentAt
-        })))
-      }`.pipe(Effect.asVoid)
+      Effect.forEach(Chunk.chunksOf(Chunk.fromIterable(turns.map((turn, index) => ({ turn, seq: index + 1 }))), rowsPerInsert), (chunk) =>
+        sql`
+          INSERT INTO messages ${
+          sql.insert(Chunk.toReadonlyArray(chunk).map(({ seq, turn }) => ({
+            conversation_id: conversationId,
+            seq,
+            role: turn.role,
+            content: turn.content,
+            sent_at: turn.sentAt
+          })))
+        }`, { discard: true })
 
     // A call is contact with the player, as a message of theirs is: decay measures from it.
     const recordContact = (userId: string, lastSpokeAt: Date) =>

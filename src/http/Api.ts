@@ -1,5 +1,5 @@
 import { HttpApi, OpenApi } from "@effect/platform"
-import { InternalError, InvalidRequest, NotFound, PayloadTooLarge } from "./Errors.js"
+import { InternalError, InvalidRequest, NotFound, PayloadTooLarge, Unavailable } from "./Errors.js"
 import { ConversationsApi } from "./groups/Conversations.js"
 import { HealthApi } from "./groups/Health.js"
 import { MemoryApi } from "./groups/Memory.js"
@@ -28,6 +28,7 @@ export class Api extends HttpApi.make("aftertalk")
   .addError(PayloadTooLarge)
   .addError(NotFound)
   .addError(InternalError)
+  .addError(Unavailable)
   .annotate(OpenApi.Title, "aftertalk")
   .annotate(OpenApi.Description, "The post-conversation pipeline of Nikita")
 {}

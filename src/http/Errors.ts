@@ -54,3 +54,13 @@ export class InternalError extends Schema.TaggedError<InternalError>()(
   { error: Schema.tag("internal_error"), message: Schema.String },
   HttpApiSchema.annotations({ status: 500, description: "An unexpected failure; the details are in the server log" })
 ) {}
+
+/**
+ * The database could not be used (unreachable, restarting, out of connections): try again after
+ * the `Retry-After` header's seconds. Never bad input, so never a 500.
+ */
+export class Unavailable extends Schema.TaggedError<Unavailable>()(
+  "Unavailable",
+  { error: Schema.tag("unavailable"), message: Schema.String },
+  HttpApiSchema.annotations({ status: 503, description: "The database cannot be used right now; retry after Retry-After seconds" })
+) {}
