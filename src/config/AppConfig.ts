@@ -65,6 +65,18 @@ const secret = (name: string) =>
     Config.map((value) => Option.map(Option.filter(value, (raw) => raw.trim() !== ""), (raw) => Redacted.make(raw.trim())))
   )
 
+/** The API's bearer secret: long enough not to be guessed, and never echoed in the error. */
+export const minTaskSecretLength = 16
+
+const taskSecret = (name: string) =>
+  secret(name).pipe(
+    Config.mapOrFail((value) =>
+      Option.isSome(value) && Redacted.value(value.value).length < minTaskSecretLength
+        ? Either.left(ConfigError.InvalidData([name], `expected at least ${minTaskSecretLength} characters (the value is not shown)`))
+        : Either.right(value)
+    )
+  )
+
 const url = (name: string) =>
   Config.option(
     nonEmpty(name).pipe(
@@ -81,7 +93,7 @@ export const settings = {
   host: nonEmpty("HOST").pipe(Config.withDefault("127.0.0.1")),
   databaseUrl: secret("DATABASE_URL"),
   dataDir: nonEmpty("DATA_DIR").pipe(Config.withDefault("./data")),
-  taskSecret: secret("TASK_SECRET"),
+  taskSecret: taskSecret("TASK_SECRET"),
   openAiApiKey: secret("OPENAI_API_KEY"),
   openAiBaseUrl: url("OPENAI_BASE_URL"),
   chatModel: nonEmpty("OPENAI_CHAT_MODEL").pipe(Config.withDefault("gpt-4o-mini")),
@@ -102,7 +114,13 @@ export const settings = {
   // Not in API.md's table: operational knobs with safe defaults.
   leaseDuration: duration("LEASE_DURATION", "60 seconds"),
   shutdownGrace: duration("SHUTDOWN_GRACE", "20 seconds"),
-  instanceId: Config.option(nonEmpty("INSTANCE_ID"))
+  instanceId: Config.option(nonEmpty("INSTANCE_ID")),
+  // The HTTP server's limits against slow or greedy clients (Server.ts).
+  httpHeadersTimeout: duration("HTTP_HEADERS_TIMEOUT", "20 seconds"),
+  httpRequestTimeout: duration("HTTP_REQUEST_TIMEOUT", "60 seconds"),
+  httpKeepAliveTimeout: duration("HTTP_KEEP_ALIVE_TIMEOUT", "5 seconds"),
+  httpMaxConnections: integer("HTTP_MAX_CONNECTIONS", 1024, 1, 1_000_000),
+  authFailuresPerMinute: integer("AUTH_FAILURES_PER_MINUTE", 10, 1, 1_000_000)
 }
 
 export const appConfig = Config.all(settings)
