@@ -3,6 +3,7 @@ import { ConfigError, Console, Effect, Layer } from "effect"
 import { ApplicationLive } from "./AppLayer.js"
 import { HttpLive } from "./http/Server.js"
 import { AppConfig, describeConfigError } from "./config/AppConfig.js"
+import { redactSecrets } from "./config/Redaction.js"
 import { ConversationStreamLive } from "./queue/ConversationStream.js"
 
 /** aftertalk: the HTTP API and the stale-conversation stream over one pipeline and database. */
@@ -21,7 +22,7 @@ Layer.launch(MainLive).pipe(
   Effect.catchIf(ConfigError.isConfigError, (error) => stopWith(`invalid configuration: ${describeConfigError(error)}`)),
   Effect.catchTags({
     SqlError: (error) =>
-      stopWith(`cannot use the database (${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}); check DATABASE_URL`),
+      stopWith(redactSecrets(`cannot use the database (${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}); check DATABASE_URL`)),
     MigrationError: (error) => stopWith(`database migration failed: ${error.message}`),
     ServeError: (error) => stopWith(`cannot listen: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}; check HOST and PORT`)
   }),

@@ -1,4 +1,5 @@
 import { Config, ConfigError, Duration, Effect, Either, Option, Redacted } from "effect"
+import { displayUrl } from "./Redaction.js"
 
 /**
  * Every setting of API.md's configuration table, read once at start-up so that a malformed value
@@ -80,7 +81,7 @@ const taskSecret = (name: string) =>
 const url = (name: string) =>
   Config.option(
     nonEmpty(name).pipe(
-      Config.mapOrFail((raw) => (URL.canParse(raw) ? Either.right(raw) : fail(name, "a URL", raw)))
+      Config.mapOrFail((raw) => (URL.canParse(raw) ? Either.right(raw) : fail(name, "a URL", displayUrl(raw))))
     )
   )
 

@@ -12,7 +12,8 @@ import { Cause, Effect, Option } from "effect"
 import { AppConfig } from "../config/AppConfig.js"
 import { Api } from "./Api.js"
 import { limitBody } from "./BodyLimit.js"
-import { InternalError, InvalidRequest, NotFound, PayloadTooLarge } from "./Errors.js"
+import { InternalError, InvalidRequest, NotFound, PayloadTooLarge, TooManyRequests } from "./Errors.js"
+import { redactSecrets } from "../config/Redaction.js"
 import { jsonDepthExceeds, maxJsonDepth, pathOfNul, truncate, urlHasNul } from "./HostileInput.js"
 
 /**
@@ -116,12 +117,21 @@ const unavailable = HttpServerResponse.unsafeJson({
   message: "The database cannot be used right now; try again in a few seconds."
 }, { status: 503, headers: { "retry-after": String(retryAfterSeconds) } })
 
+// The schema's body, plus the header that HttpApi's error encoding cannot set.
+const slowDown = (error: TooManyRequests) =>
+  HttpServerResponse.unsafeJson({
+    _tag: error._tag,
+    error: error.error,
+    message: error.message,
+    retry_after_seconds: error.retry_after_seconds
+  }, { status: 429, headers: { "retry-after": String(error.retry_after_seconds) } })
+
 const isSqlError = (error: unknown): error is SqlError => error instanceof SqlError
 
 const databaseUnavailable = (error: SqlError) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const why = error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message
+    const why = redactSecrets(error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message)
     yield* Effect.logWarning("database unavailable").pipe(
       Effect.annotateLogs({ method: request.method, url: truncate(request.url), error: why })
     )
@@ -153,6 +163,7 @@ export const EdgeMiddlewareLive = HttpApiBuilder.middleware(
             if (Option.isSome(failure)) {
               if (failure.value instanceof HttpApiError.HttpApiDecodeError) return yield* fromDecodeError(failure.value)
               if (isSqlError(failure.value)) return yield* databaseUnavailable(failure.value)
+              if (failure.value instanceof TooManyRequests) return slowDown(failure.value)
               if (failure.value instanceof HttpServerError.RouteNotFound) {
                 return yield* new NotFound({
                   message: `There is no ${request.method} ${truncate(request.url)}; see /docs for the endpoints.`
@@ -167,8 +178,8 @@ export const EdgeMiddlewareLive = HttpApiBuilder.middleware(
             if (isUnreadableBody(defect)) {
               return yield* new InvalidRequest({ message: `The request body is not valid JSON${describeCause(defect)}.` })
             }
-            yield* Effect.logError("request failed unexpectedly", seen).pipe(
-              Effect.annotateLogs({ method: request.method, url: request.url })
+            yield* Effect.logError("request failed unexpectedly").pipe(
+              Effect.annotateLogs({ method: request.method, url: truncate(request.url), cause: redactSecrets(Cause.pretty(seen)) })
             )
             return yield* new InternalError({
               message: "The service failed unexpectedly; try again later, and report it if it persists."

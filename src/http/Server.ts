@@ -5,6 +5,7 @@ import { createServer } from "node:http"
 import { AppConfig } from "../config/AppConfig.js"
 import { Api } from "./Api.js"
 import { AuthorizationLive } from "./Authorization.js"
+import { AuthThrottle } from "./AuthThrottle.js"
 import { DashboardLive } from "./Dashboard.js"
 import { EdgeMiddlewareLive } from "./EdgeMiddleware.js"
 import { ConversationsLive } from "./handlers/Conversations.js"
@@ -27,7 +28,8 @@ export const ApiLive = Layer.mergeAll(
 ).pipe(
   Layer.provideMerge(HttpApiBuilder.api(Api)),
   Layer.provide([UsersLive, ConversationsLive, HealthLive, PipelineLive, TasksLive, MemoryLive, VoiceLive]),
-  Layer.provide(AuthorizationLive)
+  Layer.provide(AuthorizationLive),
+  Layer.provide(AuthThrottle.Default)
 )
 
 /** Serves ApiLive on whatever `HttpServer` is provided (the real one below, or a test server). */

@@ -5,6 +5,7 @@ import type { EngagementState } from "../game/Engagement.js"
 import type { Extraction } from "../game/ExtractionSchema.js"
 import type { LifeEvent } from "../game/LifeEventSchema.js"
 import type { Metrics } from "../game/Metrics.js"
+import { redactSecrets } from "../config/Redaction.js"
 
 /**
  * The contract every pipeline stage follows. A stage is a value, not a class: its name, whether a
@@ -139,12 +140,15 @@ export const recoverableStage = <N extends RecoverableStageName, R>(
   spec: StageSpec<N, RecoverableStageError, R>
 ): Stage<N, RecoverableStageError, R> => ({ ...spec, critical: false, timeout: Duration.decode(spec.timeout) })
 
+// A stage's error becomes `last_error`, a stage result and a log line: never with a secret in it.
 const describe = (cause: unknown): string =>
-  cause instanceof Error
-    ? cause.message
-    : typeof cause === "object" && cause !== null && "message" in cause
-    ? String(cause.message)
-    : String(cause)
+  redactSecrets(
+    cause instanceof Error
+      ? cause.message
+      : typeof cause === "object" && cause !== null && "message" in cause
+      ? String(cause.message)
+      : String(cause)
+  )
 
 /** Maps any failure of a critical stage's own work (model, database) into its typed error. */
 export const criticalFailure = (stage: CriticalStageName) => (cause: unknown) =>
