@@ -9,24 +9,26 @@ import { promptBuilder } from "./stages/PromptBuilder.js"
 import { summary } from "./stages/Summary.js"
 import { touchpoint } from "./stages/Touchpoint.js"
 import { makeOrchestrator } from "./PipelineOrchestrator.js"
-import { type PipelineStep, step } from "./PipelineStep.js"
+import { type StagePlan, step } from "./PipelineStep.js"
 
 /** The unified pipeline: DOMAIN.md's nine stages, in order. */
-export const pipelineSteps = [
-  step(extraction),
-  step(memoryUpdate),
-  step(lifeSim),
-  step(emotional),
-  step(gameState),
-  step(conflict),
-  step(touchpoint),
-  step(summary),
-  step(promptBuilder)
-]
+export const pipelinePlan = {
+  extraction,
+  memoryUpdate,
+  recoverable: [
+    step(lifeSim),
+    step(emotional),
+    step(gameState),
+    step(conflict),
+    step(touchpoint),
+    step(summary),
+    step(promptBuilder)
+  ]
+}
 
 /** Everything the nine stages need, as the orchestrator's requirement. */
-export type PipelineRequirements = (typeof pipelineSteps)[number] extends PipelineStep<infer R> ? R : never
+export type PipelineRequirements = typeof pipelinePlan extends StagePlan<infer R> ? R : never
 
 export class PipelineOrchestrator extends Effect.Service<PipelineOrchestrator>()("aftertalk/PipelineOrchestrator", {
-  scoped: makeOrchestrator<PipelineRequirements>(pipelineSteps)
+  scoped: makeOrchestrator<PipelineRequirements>(pipelinePlan)
 }) {}

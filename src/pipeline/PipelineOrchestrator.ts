@@ -16,7 +16,7 @@ import { PipelineInputs } from "./PipelineInputs.js"
 import { type PipelineRun, stageNames } from "./Stage.js"
 import { ConversationInProgress, PipelineFailed } from "./PipelineErrors.js"
 import type { PipelineReport } from "./PipelineReport.js"
-import type { PipelineStep } from "./PipelineStep.js"
+import type { StagePlan } from "./PipelineStep.js"
 import { type BudgetExceeded, describeStop } from "./RunStopped.js"
 import { type CurrentStage, runStages } from "./RunStages.js"
 
@@ -38,7 +38,7 @@ const UserMailboxWait = Schedule.spaced("200 millis")
  * processed, queued again with backoff, `failed` after MAX_ATTEMPTS, or back in the queue when
  * interrupted by shutdown.
  */
-export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
+export const makeOrchestrator = <R>(plan: StagePlan<R>) =>
   Effect.gen(function*() {
     const leases = yield* ConversationLeases
     const executions = yield* ExecutionRepository
@@ -91,7 +91,8 @@ export const makeOrchestrator = <R>(steps: ReadonlyArray<PipelineStep<R>>) =>
         }
 
         const current = yield* Ref.make<CurrentStage>(Option.none())
-        const outcome = yield* runStages({ steps, run, context, current, executions }).pipe(
+        const outcome = yield* runStages({ plan, run, context, current, executions, runDeadlineMs: startedAtMs + Duration.toMillis(budget) }).pipe(
+          Effect.catchTag("SqlError", Effect.die),
           Effect.timeoutFail({
             duration: budget,
             onTimeout: (): BudgetExceeded => ({ _tag: "BudgetExceeded" })

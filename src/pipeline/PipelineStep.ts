@@ -1,42 +1,49 @@
-import type { Effect } from "effect"
-import { Duration, Effect as E } from "effect"
+import { Duration, Effect } from "effect"
 import {
+  type CriticalStage,
+  type CriticalStageName,
   CriticalStageError,
-  isCritical,
+  type EarlierOutputs,
   type PipelineRun,
+  type RecoverableStage,
   RecoverableStageError,
-  type Stage,
-  type StageName,
-  type StageOutputs
+  type RecoverableStageName,
+  type StageName
 } from "./Stage.js"
 
 /**
- * A stage as the orchestrator runs it: its output folded into the outputs so far. Erasing the
- * stage's name from the type lets one list hold all nine while keeping their requirements.
+ * A recoverable stage as the orchestrator runs it: its output folded into the outputs so far.
+ * Erasing the stage's name from the type lets one list hold all seven while keeping their
+ * requirements.
  */
-export interface PipelineStep<R> {
-  readonly name: StageName
-  readonly critical: boolean
+export interface RecoverableStep<R> {
+  readonly name: RecoverableStageName
   readonly timeout: Duration.Duration
-  readonly run: (
-    run: PipelineRun,
-    outputs: Partial<StageOutputs>
-  ) => Effect.Effect<Partial<StageOutputs>, CriticalStageError | RecoverableStageError, R>
+  readonly run: (run: PipelineRun, earlier: EarlierOutputs) => Effect.Effect<EarlierOutputs, RecoverableStageError, R>
 }
 
-export const step = <N extends StageName, Err extends CriticalStageError | RecoverableStageError, R>(
-  stage: Stage<N, Err, R>
-): PipelineStep<R> => ({
+export const step = <N extends RecoverableStageName, R>(stage: RecoverableStage<N, R>): RecoverableStep<R> => ({
   name: stage.name,
-  critical: stage.critical,
   timeout: stage.timeout,
-  run: (run, outputs) => E.map(stage.run(run, outputs), (value): Partial<StageOutputs> => ({ ...outputs, [stage.name]: value }))
+  run: (run, earlier) => Effect.map(stage.run(run, earlier), (value): EarlierOutputs => ({ ...earlier, [stage.name]: value }))
 })
 
-/** The typed error of a stage that ran out of its own time. */
-export const stageTimedOut = (stage: StageName, timeout: Duration.Duration) => {
-  const message = `${stage} timed out after ${Duration.format(timeout)}`
-  return isCritical(stage)
-    ? new CriticalStageError({ stage, message })
-    : new RecoverableStageError({ stage, message })
+/**
+ * The stages of a pipeline: the two critical ones first, by name, so that their outputs are
+ * typed as present for everything after them; then the recoverable ones in order.
+ */
+export interface StagePlan<R> {
+  readonly extraction: CriticalStage<"extraction", R>
+  readonly memoryUpdate: CriticalStage<"memory_update", R>
+  readonly recoverable: ReadonlyArray<RecoverableStep<R>>
 }
+
+const timedOutMessage = (stage: StageName, timeout: Duration.Duration) => `${stage} timed out after ${Duration.format(timeout)}`
+
+/** The typed error of a critical stage that ran out of its own time. */
+export const criticalTimedOut = (stage: CriticalStageName, timeout: Duration.Duration) =>
+  new CriticalStageError({ stage, message: timedOutMessage(stage, timeout) })
+
+/** The typed error of a recoverable stage that ran out of its own time. */
+export const recoverableTimedOut = (stage: RecoverableStageName, timeout: Duration.Duration) =>
+  new RecoverableStageError({ stage, message: timedOutMessage(stage, timeout) })

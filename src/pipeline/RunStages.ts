@@ -1,7 +1,9 @@
-import { Clock, Context, Effect, Either, Option, Ref, Schedule } from "effect"
-import type { ExecutionRepository, StageResults } from "../runs/ExecutionRepository.js"
-import type { CriticalStageError, PipelineRun, StageName, StageOutputs } from "./Stage.js"
-import { type PipelineStep, stageTimedOut } from "./PipelineStep.js"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Clock, type Context, Duration, Effect, Either, Option, Ref, Schedule } from "effect"
+import type { ExecutionRepository, StageResult, StageResults } from "../runs/ExecutionRepository.js"
+import type { CriticalStageError, CriticalStageName, EarlierOutputs, PipelineRun, StageName } from "./Stage.js"
+import { criticalTimedOut, recoverableTimedOut, type StagePlan } from "./PipelineStep.js"
+import * as Deadline from "../model/Deadline.js"
 
 /** A recoverable stage gets one more try, half a second later (DOMAIN.md's game rule). */
 export const RecoverableRetry = Schedule.addDelay(Schedule.recurs(1), () => "500 millis")
@@ -10,7 +12,7 @@ export const RecoverableRetry = Schedule.addDelay(Schedule.recurs(1), () => "500
 export type CurrentStage = Option.Option<{ readonly stage: StageName; readonly startedAtMs: number }>
 
 export interface StagesCompleted {
-  readonly outputs: Partial<StageOutputs>
+  readonly outputs: EarlierOutputs
   readonly results: StageResults
   readonly failedStages: ReadonlyArray<StageName>
 }
@@ -25,52 +27,86 @@ export interface StagesStopped {
 /**
  * Runs the stages in order. A critical stage's error stops the run (later stages do not run); a
  * recoverable one is retried once, then recorded, and the run goes on. Each result is written
- * to the execution as it happens so that status polling sees progress.
+ * to the execution as it happens so that status polling sees progress. Every stage runs under
+ * its own deadline, the earlier of its timeout and the run's deadline (`runDeadlineMs`), which
+ * the model's attempts and retries read to fit inside it.
  */
 export const runStages = <R>(input: {
-  readonly steps: ReadonlyArray<PipelineStep<R>>
+  readonly plan: StagePlan<R>
   readonly run: PipelineRun
   readonly context: Context.Context<R>
   readonly current: Ref.Ref<CurrentStage>
   readonly executions: ExecutionRepository
-}): Effect.Effect<StagesCompleted, StagesStopped> =>
+  readonly runDeadlineMs: number
+}): Effect.Effect<StagesCompleted, StagesStopped | SqlError> =>
   Effect.gen(function*() {
-    const { context, current, executions, run, steps } = input
-    let outputs: Partial<StageOutputs> = {}
+    const { context, current, executions, plan, run, runDeadlineMs } = input
     let results: StageResults = {}
-    const failedStages: Array<StageName> = []
-    for (const stage of steps) {
-      const startedAtMs = yield* Clock.currentTimeMillis
-      yield* Ref.set(current, Option.some({ stage: stage.name, startedAtMs }))
-      yield* executions.enterStage(run.executionId, stage.name).pipe(Effect.orDie)
-      const attempt = stage.run(run, outputs).pipe(
-        Effect.timeoutFail({ duration: stage.timeout, onTimeout: () => stageTimedOut(stage.name, stage.timeout) })
-      )
-      const outcome = yield* (stage.critical ? attempt : Effect.retry(attempt, RecoverableRetry)).pipe(
-        Effect.provide(context),
-        Effect.either
-      )
-      const durationMs = (yield* Clock.currentTimeMillis) - startedAtMs
-      const result = Either.match(outcome, {
-        onLeft: (error) => ({ status: "failed" as const, success: false, duration_ms: durationMs, error: error.message }),
-        onRight: () => ({ status: "success" as const, success: true, duration_ms: durationMs, error: null })
+
+    /** One stage: enter, run under its deadline, record its result. */
+    const attempt = <A, E extends { readonly message: string }>(
+      stage: { readonly name: StageName; readonly timeout: Duration.Duration },
+      work: Effect.Effect<A, E, R>,
+      timedOut: () => E,
+      retry: boolean
+    ) =>
+      Effect.gen(function*() {
+        const startedAtMs = yield* Clock.currentTimeMillis
+        yield* Ref.set(current, Option.some({ stage: stage.name, startedAtMs }))
+        yield* executions.enterStage(run.executionId, stage.name)
+        const deadlineMs = Math.min(runDeadlineMs, startedAtMs + Duration.toMillis(stage.timeout))
+        const timed = work.pipe(
+          Effect.timeoutFail({ duration: stage.timeout, onTimeout: timedOut })
+        )
+        const outcome = yield* (retry ? Effect.retry(timed, RecoverableRetry) : timed).pipe(
+          Deadline.within(deadlineMs),
+          Effect.provide(context),
+          Effect.either
+        )
+        const durationMs = (yield* Clock.currentTimeMillis) - startedAtMs
+        const result: StageResult = Either.match(outcome, {
+          onLeft: (error) => ({ status: "failed", success: false, duration_ms: durationMs, error: error.message }),
+          onRight: () => ({ status: "success", success: true, duration_ms: durationMs, error: null })
+        })
+        results = { ...results, [stage.name]: result }
+        yield* executions.recordStage(run.executionId, stage.name, result)
+        return { outcome, startedAtMs }
       })
-      results = { ...results, [stage.name]: result }
-      yield* executions.recordStage(run.executionId, stage.name, result).pipe(Effect.orDie)
+
+    const critical = <A>(
+      stage: { readonly name: CriticalStageName; readonly timeout: Duration.Duration },
+      work: Effect.Effect<A, CriticalStageError, R>
+    ) =>
+      Effect.flatMap(attempt(stage, work, () => criticalTimedOut(stage.name, stage.timeout), false), ({ outcome, startedAtMs }) =>
+        Either.match(outcome, {
+          onRight: Effect.succeed,
+          onLeft: (error) =>
+            Effect.logError("critical stage failed; the run stops").pipe(
+              Effect.annotateLogs({ stage: stage.name, error: error.message }),
+              Effect.zipRight(
+                Effect.fail<StagesStopped>({ _tag: "StagesStopped", error, results, stageStartedAtMs: startedAtMs })
+              )
+            )
+        }))
+
+    const extraction = yield* critical(plan.extraction, plan.extraction.run(run, {}))
+    const memoryUpdate = yield* critical(plan.memoryUpdate, plan.memoryUpdate.run(run, { extraction }))
+    let outputs: EarlierOutputs = { extraction, memory_update: memoryUpdate }
+    const failedStages: Array<StageName> = []
+    for (const stage of plan.recoverable) {
+      const { outcome } = yield* attempt(
+        stage,
+        stage.run(run, outputs),
+        () => recoverableTimedOut(stage.name, stage.timeout),
+        true
+      )
       if (Either.isRight(outcome)) {
         outputs = outcome.right
         continue
       }
-      const error = outcome.left
-      if (error._tag === "CriticalStageError") {
-        yield* Effect.logError("critical stage failed; the run stops").pipe(
-          Effect.annotateLogs({ stage: stage.name, error: error.message })
-        )
-        return yield* Effect.fail<StagesStopped>({ _tag: "StagesStopped", error, results, stageStartedAtMs: startedAtMs })
-      }
       failedStages.push(stage.name)
       yield* Effect.logWarning("recoverable stage failed after its retry; the run goes on").pipe(
-        Effect.annotateLogs({ stage: stage.name, error: error.message })
+        Effect.annotateLogs({ stage: stage.name, error: outcome.left.message })
       )
     }
     yield* Ref.set(current, Option.none())

@@ -1,4 +1,4 @@
-import { Data, Duration, type Effect, type Option } from "effect"
+import { Data, Duration, Effect, type Option } from "effect"
 import type { Chapter } from "../game/Chapters.js"
 import type { EmotionalState } from "../game/Emotional.js"
 import type { EngagementState } from "../game/Engagement.js"
@@ -6,30 +6,25 @@ import type { Extraction } from "../game/ExtractionSchema.js"
 import type { LifeEvent } from "../game/LifeEventSchema.js"
 import type { Metrics } from "../game/Metrics.js"
 import { redactSecrets } from "../config/Redaction.js"
+import type { CriticalStageName, RecoverableStageName, StageName } from "../game/StageNames.js"
+
+export {
+  type CriticalStageName,
+  isCritical,
+  type RecoverableStageName,
+  type StageName,
+  stageNames
+} from "../game/StageNames.js"
 
 /**
- * The contract every pipeline stage follows. A stage is a value, not a class: its name, whether a
- * failure stops the run, a named timeout, and `run`, whose type lists the services it needs.
- * Stages read what earlier stages produced from `outputs` and must be idempotent per
- * conversation: a re-run after a crash (or with force_reprocess) applies nothing twice.
+ * The contract every pipeline stage follows. A stage is a value, not a class: its name, a named
+ * timeout, and `run`, whose type lists the services it needs and what it reads from the stages
+ * before it. Every stage file has one shape: `criticalStage({ name, timeout, run })` or
+ * `recoverableStage({ … })`; the constructor maps the stage's own failures into its typed error,
+ * names the span and annotates the logs, so stage files only say what the stage does. Stages
+ * must be idempotent per conversation: a re-run after a crash (or with force_reprocess) applies
+ * nothing twice. A stage writes through repositories only (no SqlClient, no transaction of its own).
  */
-
-export const stageNames = [
-  "extraction",
-  "memory_update",
-  "life_sim",
-  "emotional",
-  "game_state",
-  "conflict",
-  "touchpoint",
-  "summary",
-  "prompt_builder"
-] as const
-export type StageName = (typeof stageNames)[number]
-
-export type CriticalStageName = "extraction" | "memory_update"
-export const isCritical = (stage: StageName): stage is CriticalStageName =>
-  stage === "extraction" || stage === "memory_update"
 
 /** A failure of `extraction` or `memory_update`: the run stops and the conversation is retried later. */
 export class CriticalStageError extends Data.TaggedError("CriticalStageError")<{
@@ -44,8 +39,6 @@ export class RecoverableStageError extends Data.TaggedError("RecoverableStageErr
   readonly message: string
   readonly cause?: unknown
 }> {}
-
-export type RecoverableStageName = Exclude<StageName, CriticalStageName>
 
 /** The conversation being processed, as loaded when the run starts. */
 export interface PipelineConversation {
@@ -117,28 +110,32 @@ export interface StageOutputs {
   }
 }
 
-export interface Stage<N extends StageName, E, R> {
+/** The critical stages' outputs: present for every stage after them, since the run stops otherwise. */
+export type CriticalOutputs = Pick<StageOutputs, CriticalStageName>
+
+/** What a recoverable stage reads: the critical outputs, and whichever recoverable ones succeeded. */
+export type EarlierOutputs = CriticalOutputs & Partial<Pick<StageOutputs, RecoverableStageName>>
+
+/** What critical stage `N` reads: nothing for the first, the extraction for the second. */
+export type CriticalInput<N extends CriticalStageName> = N extends "extraction" ? Record<never, never>
+  : Pick<StageOutputs, "extraction">
+
+/** A stage reading `I` from the stages before it and handing on `StageOutputs[N]`. */
+export interface Stage<N extends StageName, I, E, R> {
   readonly name: N
-  readonly critical: boolean
   readonly timeout: Duration.Duration
-  readonly run: (run: PipelineRun, outputs: Partial<StageOutputs>) => Effect.Effect<StageOutputs[N], E, R>
+  readonly run: (run: PipelineRun, earlier: I) => Effect.Effect<StageOutputs[N], E, R>
 }
 
-interface StageSpec<N extends StageName, E, R> {
+export type CriticalStage<N extends CriticalStageName, R> = Stage<N, CriticalInput<N>, CriticalStageError, R>
+export type RecoverableStage<N extends RecoverableStageName, R> = Stage<N, EarlierOutputs, RecoverableStageError, R>
+
+interface StageSpec<N extends StageName, I, E, R> {
   readonly name: N
   readonly timeout: Duration.DurationInput
-  readonly run: Stage<N, E, R>["run"]
+  /** The stage's work; any failure becomes the stage's typed error. */
+  readonly run: (run: PipelineRun, earlier: I) => Effect.Effect<StageOutputs[N], E, R>
 }
-
-/** A stage whose failure stops the run (its error type says so). */
-export const criticalStage = <N extends CriticalStageName, R>(
-  spec: StageSpec<N, CriticalStageError, R>
-): Stage<N, CriticalStageError, R> => ({ ...spec, critical: true, timeout: Duration.decode(spec.timeout) })
-
-/** A stage whose failure is recorded while the run goes on. */
-export const recoverableStage = <N extends RecoverableStageName, R>(
-  spec: StageSpec<N, RecoverableStageError, R>
-): Stage<N, RecoverableStageError, R> => ({ ...spec, critical: false, timeout: Duration.decode(spec.timeout) })
 
 // A stage's error becomes `last_error`, a stage result and a log line: never with a secret in it.
 const describe = (cause: unknown): string =>
@@ -157,3 +154,29 @@ export const criticalFailure = (stage: CriticalStageName) => (cause: unknown) =>
 /** Maps any failure of a recoverable stage's own work into its typed error. */
 export const recoverableFailure = (stage: RecoverableStageName) => (cause: unknown) =>
   new RecoverableStageError({ stage, message: describe(cause), cause })
+
+const instrument = <N extends StageName, E, R>(name: N, run: PipelineRun) => <A>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.annotateLogs({ stage: name, conversation_id: run.conversation.id, user_id: run.user.id }),
+    Effect.withSpan(`stage.${name}`)
+  )
+
+/** A stage whose failure stops the run (its error type says so). */
+export const criticalStage = <N extends CriticalStageName, E, R>(
+  spec: StageSpec<N, CriticalInput<N>, E, R>
+): CriticalStage<N, R> => ({
+  name: spec.name,
+  timeout: Duration.decode(spec.timeout),
+  run: (run, earlier) =>
+    spec.run(run, earlier).pipe(Effect.mapError(criticalFailure(spec.name)), instrument(spec.name, run))
+})
+
+/** A stage whose failure is recorded while the run goes on. */
+export const recoverableStage = <N extends RecoverableStageName, E, R>(
+  spec: StageSpec<N, EarlierOutputs, E, R>
+): RecoverableStage<N, R> => ({
+  name: spec.name,
+  timeout: Duration.decode(spec.timeout),
+  run: (run, earlier) =>
+    spec.run(run, earlier).pipe(Effect.mapError(recoverableFailure(spec.name)), instrument(spec.name, run))
+})

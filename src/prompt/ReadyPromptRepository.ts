@@ -107,6 +107,14 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
       Effect.catchTags({ ParseError: Effect.die, NoSuchElementException: Effect.die })
     )
 
-    return { current, setCurrent } as const
+    /**
+     * Makes several prompts current in one transaction (each `setCurrent` a savepoint inside it):
+     * all become current, or none does and the previous ones stay.
+     */
+    const setAllCurrent = Effect.fn("ReadyPromptRepository.setAllCurrent")(
+      (prompts: ReadonlyArray<NewReadyPrompt>) => sql.withTransaction(Effect.forEach(prompts, setCurrent))
+    )
+
+    return { current, setCurrent, setAllCurrent } as const
   })
 }) {}

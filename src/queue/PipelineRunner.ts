@@ -2,7 +2,7 @@ import { Context, type Effect, Layer } from "effect"
 import { makeOrchestrator, type ProcessOptions } from "../pipeline/PipelineOrchestrator.js"
 import type { PipelineFailed } from "../pipeline/PipelineErrors.js"
 import type { PipelineReport } from "../pipeline/PipelineReport.js"
-import type { PipelineStep } from "../pipeline/PipelineStep.js"
+import type { StagePlan } from "../pipeline/PipelineStep.js"
 import type { Claim } from "./ConversationLeases.js"
 
 /**
@@ -18,5 +18,5 @@ export interface PipelineRunnerShape {
 
 export class PipelineRunner extends Context.Tag("aftertalk/PipelineRunner")<PipelineRunner, PipelineRunnerShape>() {
   /** A runner over an orchestrator of these stages (tests, or before the application's exists). */
-  static fromSteps = <R>(steps: ReadonlyArray<PipelineStep<R>>) => Layer.scoped(PipelineRunner, makeOrchestrator(steps))
+  static fromSteps = <R>(plan: StagePlan<R>) => Layer.scoped(PipelineRunner, makeOrchestrator(plan))
 }

@@ -1,6 +1,6 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Clock, Effect, Option, Schema } from "effect"
-import { type StageName, stageNames } from "../pipeline/Stage.js"
+import { type StageName, stageNames } from "../game/StageNames.js"
 import { type Execution, ExecutionRepository } from "./ExecutionRepository.js"
 
 /**

@@ -1,6 +1,6 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
-import { stageNames, type StageName } from "../pipeline/Stage.js"
+import { stageNames, type StageName } from "../game/StageNames.js"
 
 /**
  * `pipeline_executions`: one row per run. It moves through `queued` → `processing` → a final

@@ -1,6 +1,6 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Schema } from "effect"
-import { type StageName, stageNames } from "../pipeline/Stage.js"
+import { type StageName, stageNames } from "../game/StageNames.js"
 
 /**
  * `GET /pipeline/stats/last-24h`: what the runs of the last 24 hours (by creation time, window

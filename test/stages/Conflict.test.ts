@@ -7,7 +7,15 @@ import { ConflictRepository } from "../../src/player/ConflictRepository.js"
 import { conflict } from "../../src/pipeline/stages/Conflict.js"
 import type { StageOutputs } from "../../src/pipeline/Stage.js"
 import { postgresAvailable } from "../support/Db.js"
-import { extractionWith, insertConversation, insertPlayer, pipelineRun, smallTalk, testDatabaseWithInputs } from "./fixtures.js"
+import {
+  earlierOutputs,
+  extractionWith,
+  insertConversation,
+  insertPlayer,
+  pipelineRun,
+  smallTalk,
+  testDatabaseWithInputs
+} from "./fixtures.js"
 
 const TestLayer = ConflictRepository.Default.pipe(Layer.provideMerge(testDatabaseWithInputs))
 
@@ -73,7 +81,7 @@ describe.skipIf(!postgresAvailable)("conflict", () => {
           game_state: scored(50, 46)
         }
 
-        const output = yield* conflict.run(run, outputs)
+        const output = yield* conflict.run(run, earlierOutputs(outputs))
 
         // 20 − 10·0.5 = 15; Δ −4 → +4·1.5 + 5 = 11; criticism 4 + contempt 8 (each once) → 38.
         expect(output).toEqual({ temperature: 38, zone: "warm", events: [] })
@@ -85,7 +93,7 @@ describe.skipIf(!postgresAvailable)("conflict", () => {
         })
         expect(yield* historyOf(userId)).toEqual([{ temperature_before: 20, temperature_after: 38, zone: "warm", events: [] }])
 
-        const again = yield* conflict.run({ ...run, forceReprocess: true }, { ...outputs, game_state: scored(50, 46, false) })
+        const again = yield* conflict.run({ ...run, forceReprocess: true }, earlierOutputs({ ...outputs, game_state: scored(50, 46, false) }))
         expect(again).toEqual(output)
         expect((yield* conflictOf(userId))?.conflict_temperature).toBe(38)
         expect(yield* historyOf(userId)).toHaveLength(1)
@@ -94,7 +102,7 @@ describe.skipIf(!postgresAvailable)("conflict", () => {
     it.effect("a score rise and an excellent repair cool it down to calm", () =>
       Effect.gen(function*() {
         const { run } = yield* setUp({ temperature: 40, updatedAt: startedAt })
-        const output = yield* conflict.run(run, { extraction: signals([], "excellent"), game_state: scored(50, 54) })
+        const output = yield* conflict.run(run, earlierOutputs({ extraction: signals([], "excellent"), game_state: scored(50, 54) }))
         // 40 − 0.5·4 − 25 = 13.
         expect(output).toEqual({ temperature: 13, zone: "calm", events: [] })
       }))
@@ -102,7 +110,7 @@ describe.skipIf(!postgresAvailable)("conflict", () => {
     it.effect("entering the critical zone starts its clock", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* setUp({ temperature: 70, updatedAt: startedAt })
-        const output = yield* conflict.run(run, { extraction: signals(["stonewalling"]), game_state: scored(50, 48) })
+        const output = yield* conflict.run(run, earlierOutputs({ extraction: signals(["stonewalling"]), game_state: scored(50, 48) }))
         // 70 + 2·1.5 + 5 = 78.
         expect(output).toEqual({ temperature: 78, zone: "critical", events: [] })
         expect((yield* conflictOf(userId))?.conflict_critical_since).toEqual(startedAt)
@@ -112,7 +120,7 @@ describe.skipIf(!postgresAvailable)("conflict", () => {
       Effect.gen(function*() {
         const criticalSince = hoursBefore(30)
         const { run, userId } = yield* setUp({ temperature: 80, updatedAt: hoursBefore(1), criticalSince })
-        const output = yield* conflict.run(run, { extraction: signals(["contempt"]) })
+        const output = yield* conflict.run(run, earlierOutputs({ extraction: signals(["contempt"]) }))
         // 80 − 0.5 + 8 = 87.5, still critical for 30 h.
         expect(output).toEqual({ temperature: 87.5, zone: "critical", events: ["conflict_warning"] })
         expect(yield* conflictOf(userId)).toMatchObject({ conflict_critical_since: criticalSince, game_status: "active" })
@@ -121,7 +129,7 @@ describe.skipIf(!postgresAvailable)("conflict", () => {
     it.effect("critical for more than 48 h above 90 is a breakup: the game is over", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* setUp({ temperature: 95, updatedAt: hoursBefore(1), criticalSince: hoursBefore(50) })
-        const output = yield* conflict.run(run, { extraction: signals(["stonewalling"]) })
+        const output = yield* conflict.run(run, earlierOutputs({ extraction: signals(["stonewalling"]) }))
         expect(output).toEqual({ temperature: 99.5, zone: "critical", events: ["breakup"] })
         expect((yield* conflictOf(userId))?.game_status).toBe("game_over")
         expect(yield* historyOf(userId)).toMatchObject([{ events: ["breakup"] }])
@@ -130,11 +138,11 @@ describe.skipIf(!postgresAvailable)("conflict", () => {
     it.effect("a score under 10 is a breakup even when calm; under 20 a warning", () =>
       Effect.gen(function*() {
         const low = yield* setUp({ temperature: 0, score: 9 })
-        expect(yield* conflict.run(low.run, {})).toEqual({ temperature: 0, zone: "calm", events: ["breakup"] })
+        expect(yield* conflict.run(low.run, earlierOutputs({}))).toEqual({ temperature: 0, zone: "calm", events: ["breakup"] })
         expect((yield* conflictOf(low.userId))?.game_status).toBe("game_over")
 
         const strained = yield* setUp({ temperature: 0, score: 15 })
-        expect(yield* conflict.run(strained.run, {})).toEqual({ temperature: 0, zone: "calm", events: ["conflict_warning"] })
+        expect(yield* conflict.run(strained.run, earlierOutputs({}))).toEqual({ temperature: 0, zone: "calm", events: ["conflict_warning"] })
         expect((yield* conflictOf(strained.userId))?.game_status).toBe("active")
       }))
   })

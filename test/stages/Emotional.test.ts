@@ -9,7 +9,15 @@ import { EmotionalStateRepository } from "../../src/nikita/EmotionalStateReposit
 import { emotional } from "../../src/pipeline/stages/Emotional.js"
 import type { StageOutputs } from "../../src/pipeline/Stage.js"
 import { postgresAvailable } from "../support/Db.js"
-import { extractionWith, insertConversation, insertPlayer, pipelineRun, smallTalk, testDatabaseWithInputs } from "./fixtures.js"
+import {
+  earlierOutputs,
+  extractionWith,
+  insertConversation,
+  insertPlayer,
+  pipelineRun,
+  smallTalk,
+  testDatabaseWithInputs
+} from "./fixtures.js"
 
 const TestLayer = EmotionalStateRepository.Default.pipe(Layer.provideMerge(testDatabaseWithInputs))
 
@@ -64,10 +72,10 @@ describe.skipIf(!postgresAvailable)("emotional", () => {
     it.effect("a first state starts at rest and adds events (capped), tone, chapter and score", () =>
       Effect.gen(function*() {
         const { conversationId, run, userId } = yield* setUp({ chapter: 2, score: 60 })
-        const state = yield* emotional.run(run, {
+        const state = yield* emotional.run(run, earlierOutputs({
           extraction: extractionWith({ emotional_tone: "positive" }),
           life_sim: [lifeEvent(0.2, 0.1), lifeEvent(0.2, -0.05)]
-        })
+        }))
         // valence 0.5 + events 0.4 capped to 0.3 + tone 0.15 + score (0.6 − 0.5)·0.2;
         // chapter 2: intimacy +0.05, dominance +0.05; positive tone: intimacy +0.1.
         expectState(state, { arousal: 0.55, valence: 0.97, dominance: 0.55, intimacy: 0.65 })
@@ -90,7 +98,7 @@ describe.skipIf(!postgresAvailable)("emotional", () => {
           { arousal: 0.3, valence: 0.9, dominance: 0.5, intimacy: 0.7 },
           new Date(startedAt.getTime() - 24 * HOUR_MS)
         )
-        const state = yield* emotional.run(run, { extraction: extractionWith({ emotional_tone: "negative" }) })
+        const state = yield* emotional.run(run, earlierOutputs({ extraction: extractionWith({ emotional_tone: "negative" }) }))
         // Negative tone: valence −0.15, intimacy −0.1, arousal +0.1; chapter 1: dominance +0.1.
         expectState(state, { arousal: 0.5, valence: 0.55, dominance: 0.6, intimacy: 0.5 })
       }))
@@ -99,12 +107,12 @@ describe.skipIf(!postgresAvailable)("emotional", () => {
       Effect.gen(function*() {
         const { run, userId } = yield* setUp()
         const outputs: Partial<StageOutputs> = { extraction: extractionWith({ emotional_tone: "positive" }), life_sim: [lifeEvent(0.1, 0.1)] }
-        const first = yield* emotional.run(run, outputs)
-        const second = yield* emotional.run({ ...run, forceReprocess: true }, outputs)
+        const first = yield* emotional.run(run, earlierOutputs(outputs))
+        const second = yield* emotional.run({ ...run, forceReprocess: true }, earlierOutputs(outputs))
         expect(second).toEqual(first)
         expect(yield* rowsOf(userId)).toHaveLength(1)
 
-        const changed = yield* emotional.run(run, { ...outputs, extraction: extractionWith({ emotional_tone: "negative" }) })
+        const changed = yield* emotional.run(run, earlierOutputs({ ...outputs, extraction: extractionWith({ emotional_tone: "negative" }) }))
         const rows = yield* rowsOf(userId)
         expect(rows).toHaveLength(1)
         expectState(rows[0], changed)
@@ -114,7 +122,7 @@ describe.skipIf(!postgresAvailable)("emotional", () => {
     it.effect("without extraction or life events: neutral tone and no event deltas", () =>
       Effect.gen(function*() {
         const { run } = yield* setUp({ score: 100 })
-        const state = yield* emotional.run(run, {})
+        const state = yield* emotional.run(run, earlierOutputs({}))
         expectState(state, { arousal: 0.5, valence: 0.6, dominance: 0.6, intimacy: 0.5 })
       }))
 
@@ -124,7 +132,7 @@ describe.skipIf(!postgresAvailable)("emotional", () => {
         const morning = yield* insertConversation({ userId, startedAt: new Date("2025-03-03T08:00:00Z") })
         const morningState = { arousal: 0.6, valence: 0.7, dominance: 0.6, intimacy: 0.5 }
         yield* insertState(userId, morning, morningState, new Date("2025-03-03T09:00:00Z"))
-        const state = yield* emotional.run(run, { life_sim: [lifeEvent(0.2, 0.1)] })
+        const state = yield* emotional.run(run, earlierOutputs({ life_sim: [lifeEvent(0.2, 0.1)] }))
         // 3 h later: 0.5 + (x − 0.5)·0.5^(3/24), no event deltas; dominance +0.1 for chapter 1.
         const pulled = (x: number) => 0.5 + (x - 0.5) * 0.5 ** (3 / 24)
         expectState(state, {

@@ -19,7 +19,14 @@ import { lifeSim } from "../../src/pipeline/stages/LifeSim.js"
 import { memoryUpdate } from "../../src/pipeline/stages/MemoryUpdate.js"
 import type { PipelineRun } from "../../src/pipeline/Stage.js"
 import { postgresAvailable } from "../support/Db.js"
-import { EMBEDDING_DIMENSIONS, insertConversation, insertPlayer, pipelineRun, testDatabaseWithInputs } from "./fixtures.js"
+import {
+  earlierOutputs,
+  EMBEDDING_DIMENSIONS,
+  insertConversation,
+  insertPlayer,
+  pipelineRun,
+  testDatabaseWithInputs
+} from "./fixtures.js"
 
 /** The six stages with the offline (deterministic) model providers, as a run without OpenAI has them. */
 const TestLayer = Layer.mergeAll(
@@ -41,16 +48,16 @@ const firstSix = (run: PipelineRun) =>
   Effect.gen(function*() {
     const extracted = yield* extraction.run(run, {})
     const memory = yield* memoryUpdate.run(run, { extraction: extracted })
-    const day = yield* lifeSim.run(run, { extraction: extracted, memory_update: memory })
-    const mood = yield* emotional.run(run, { extraction: extracted, memory_update: memory, life_sim: day })
-    const score = yield* gameState.run(run, { extraction: extracted, memory_update: memory, life_sim: day, emotional: mood })
-    const heat = yield* conflict.run(run, {
+    const day = yield* lifeSim.run(run, earlierOutputs({ extraction: extracted, memory_update: memory }))
+    const mood = yield* emotional.run(run, earlierOutputs({ extraction: extracted, memory_update: memory, life_sim: day }))
+    const score = yield* gameState.run(run, earlierOutputs({ extraction: extracted, memory_update: memory, life_sim: day, emotional: mood }))
+    const heat = yield* conflict.run(run, earlierOutputs({
       extraction: extracted,
       memory_update: memory,
       life_sim: day,
       emotional: mood,
       game_state: score
-    })
+    }))
     return { extraction: extracted, memory_update: memory, life_sim: day, emotional: mood, game_state: score, conflict: heat }
   })
 

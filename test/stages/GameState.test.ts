@@ -7,6 +7,7 @@ import { GameStateRepository } from "../../src/player/GameStateRepository.js"
 import { gameState } from "../../src/pipeline/stages/GameState.js"
 import { postgresAvailable } from "../support/Db.js"
 import {
+  earlierOutputs,
   extractionWith,
   insertConversation,
   insertPlayer,
@@ -77,7 +78,7 @@ describe.skipIf(!postgresAvailable)("game_state", () => {
           signals: { horsemen: [], repair_attempt: "none", vulnerability_exchange: true }
         })
 
-        const output = yield* gameState.run(run, { extraction })
+        const output = yield* gameState.run(run, earlierOutputs({ extraction }))
 
         // intimacy 5·0.9, passion 3·0.9, trust −2 + 2, secureness 10·0.9 capped at 6 (chapter 1).
         const metrics = { intimacy: 54.5, passion: 52.7, trust: 50, secureness: 56 }
@@ -114,9 +115,9 @@ describe.skipIf(!postgresAvailable)("game_state", () => {
           metric_deltas: deltas({ intimacy: 4 }),
           signals: { horsemen: [], repair_attempt: "none", vulnerability_exchange: true }
         })
-        const first = yield* gameState.run(run, { extraction })
+        const first = yield* gameState.run(run, earlierOutputs({ extraction }))
         const afterFirst = yield* playerState(userId)
-        const second = yield* gameState.run({ ...run, forceReprocess: true }, { extraction })
+        const second = yield* gameState.run({ ...run, forceReprocess: true }, earlierOutputs({ extraction }))
 
         expect(second).toEqual({ ...first, applied: false })
         expect(yield* playerState(userId)).toEqual(afterFirst)
@@ -128,7 +129,7 @@ describe.skipIf(!postgresAvailable)("game_state", () => {
       Effect.gen(function*() {
         const { run, userId } = yield* setUp()
         const extraction = extractionWith({ metric_deltas: deltas({ passion: 10 }) })
-        const results = yield* Effect.all([gameState.run(run, { extraction }), gameState.run(run, { extraction })], {
+        const results = yield* Effect.all([gameState.run(run, earlierOutputs({ extraction })), gameState.run(run, earlierOutputs({ extraction }))], {
           concurrency: "unbounded"
         })
         expect(results.map((r) => r.applied).sort()).toEqual([false, true])
@@ -139,7 +140,7 @@ describe.skipIf(!postgresAvailable)("game_state", () => {
     it.effect("in the zone (5+ daily conversations of real length): full deltas; crossing the threshold starts the boss fight", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* setUp({ metrics: uniform(54), previous: 5 })
-        const output = yield* gameState.run(run, { extraction: extractionWith({ metric_deltas: deltas({ intimacy: 3, trust: 2 }) }) })
+        const output = yield* gameState.run(run, earlierOutputs({ extraction: extractionWith({ metric_deltas: deltas({ intimacy: 3, trust: 2 }) }) }))
         // 54 + 0.3·3 + 0.25·2 = 55.4 ≥ 55 (chapter 1).
         expect(output).toMatchObject({ applied: true, scoreAfter: 55.4, gameStatus: "boss_fight", events: ["boss_threshold_reached"] })
         expect(yield* playerState(userId)).toMatchObject({ game_status: "boss_fight", engagement_state: "in_zone" })
@@ -148,9 +149,9 @@ describe.skipIf(!postgresAvailable)("game_state", () => {
     it.effect("distant after three days of silence: positive deltas count ×0.6, negative ones fully", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* setUp({ previous: 5, lastGapDays: 4, chapter: 2 })
-        const output = yield* gameState.run(run, {
+        const output = yield* gameState.run(run, earlierOutputs({
           extraction: extractionWith({ metric_deltas: deltas({ intimacy: 5, passion: -4 }) })
-        })
+        }))
         expect(output.metrics).toEqual({ intimacy: 53, passion: 46, trust: 50, secureness: 50 })
         expect((yield* playerState(userId))?.engagement_state).toBe("distant")
       }))
@@ -159,18 +160,18 @@ describe.skipIf(!postgresAvailable)("game_state", () => {
       Effect.gen(function*() {
         const vulnerable = extractionWith({ signals: { horsemen: [], repair_attempt: "none", vulnerability_exchange: true } })
         const second = yield* setUp({ vulnerabilityExchanges: 1 })
-        expect((yield* gameState.run(second.run, { extraction: vulnerable })).metrics.trust).toBe(51)
+        expect((yield* gameState.run(second.run, earlierOutputs({ extraction: vulnerable }))).metrics.trust).toBe(51)
         const third = yield* setUp({ vulnerabilityExchanges: 2 })
-        expect((yield* gameState.run(third.run, { extraction: vulnerable })).metrics.trust).toBe(50)
+        expect((yield* gameState.run(third.run, earlierOutputs({ extraction: vulnerable }))).metrics.trust).toBe(50)
         expect((yield* playerState(third.userId))?.vulnerability_exchanges).toBe(3)
       }))
 
     it.effect("a score falling to 0 ends the game", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* setUp({ metrics: uniform(4) })
-        const output = yield* gameState.run(run, {
+        const output = yield* gameState.run(run, earlierOutputs({
           extraction: extractionWith({ metric_deltas: deltas({ intimacy: -10, passion: -10, trust: -10, secureness: -10 }) })
-        })
+        }))
         expect(output).toMatchObject({ scoreAfter: 0, gameStatus: "game_over" })
         expect(output.events).toContain("game_over")
         expect(yield* playerState(userId)).toMatchObject({ relationship_score: 0, game_status: "game_over" })
@@ -179,7 +180,7 @@ describe.skipIf(!postgresAvailable)("game_state", () => {
     it.effect("without an extraction the score stays and the conversation is still recorded once", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* setUp({ metrics: uniform(30) })
-        const output = yield* gameState.run(run, {})
+        const output = yield* gameState.run(run, earlierOutputs({}))
         expect(output).toMatchObject({ applied: true, scoreBefore: 30, scoreAfter: 30 })
         expect(yield* historyOf(userId)).toHaveLength(1)
       }))

@@ -8,7 +8,14 @@ import { LifeEventRepository } from "../../src/nikita/LifeEventRepository.js"
 import { ModelOutputInvalid, ModelUnavailable } from "../../src/model/ModelError.js"
 import { lifeSim } from "../../src/pipeline/stages/LifeSim.js"
 import { postgresAvailable } from "../support/Db.js"
-import { insertConversation, insertPlayer, pipelineRun, smallTalk, testDatabaseWithInputs } from "./fixtures.js"
+import {
+  earlierOutputs,
+  insertConversation,
+  insertPlayer,
+  pipelineRun,
+  smallTalk,
+  testDatabaseWithInputs
+} from "./fixtures.js"
 
 /** The test model: the queued answer (raw JSON, or a failure) per call; requests are recorded. */
 const answers: Array<unknown> = []
@@ -68,8 +75,8 @@ describe.skipIf(!postgresAvailable)("life_sim", () => {
         const { run, userId } = yield* setUp({ startedAt: new Date("2025-03-01T19:00:00Z") })
         answers.push({ events: modelDay })
 
-        const first = yield* lifeSim.run(run, {})
-        const second = yield* lifeSim.run({ ...run, forceReprocess: true }, {})
+        const first = yield* lifeSim.run(run, earlierOutputs({}))
+        const second = yield* lifeSim.run({ ...run, forceReprocess: true }, earlierOutputs({}))
 
         expect(first.map((e) => e.time_slot)).toEqual(["morning", "afternoon", "evening", "night"])
         expect(first.find((e) => e.time_slot === "morning")).toEqual(event("morning", "A client call went well", 0.75))
@@ -83,7 +90,7 @@ describe.skipIf(!postgresAvailable)("life_sim", () => {
         // 23:30 UTC is already the next morning in Tokyo.
         const { run, userId } = yield* setUp({ timezone: "Asia/Tokyo", startedAt: new Date("2025-03-01T23:30:00Z") })
         answers.push({ events: modelDay })
-        yield* lifeSim.run(run, {})
+        yield* lifeSim.run(run, earlierOutputs({}))
         expect(yield* storedDates(userId)).toEqual([{ event_date: "2025-03-02", n: 4 }])
         expect(requests[0]?.prompt).toContain("2025-03-02")
       }))
@@ -93,7 +100,7 @@ describe.skipIf(!postgresAvailable)("life_sim", () => {
         const { run, userId } = yield* setUp({ startedAt: new Date("2025-03-05T12:00:00Z") })
         answers.push(unavailable)
 
-        const events = yield* lifeSim.run(run, {})
+        const events = yield* lifeSim.run(run, earlierOutputs({}))
 
         const offline = offlineLifeEvents({ userId, localDate: "2025-03-05" })
         const firstPerSlot = offline.filter((e, i) => offline.findIndex((o) => o.time_slot === e.time_slot) === i)
@@ -105,7 +112,7 @@ describe.skipIf(!postgresAvailable)("life_sim", () => {
       Effect.gen(function*() {
         const { run } = yield* setUp()
         answers.push({ events: [...modelDay, event("morning", "Spilled coffee on the keyboard")] })
-        const events = yield* lifeSim.run(run, {})
+        const events = yield* lifeSim.run(run, earlierOutputs({}))
         expect(events.filter((e) => e.time_slot === "morning").map((e) => e.description)).toEqual(["A client call went well"])
         expect(events).toHaveLength(4)
       }))

@@ -1,5 +1,5 @@
 import { describe, expect, it, layer } from "@effect/vitest"
-import { SqlClient, SqlError } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { Effect, Exit, Layer, Option } from "effect"
 import { seededRandom } from "../../src/game/SeededRandom.js"
 import { countTokens } from "../../src/model/Tokens.js"
@@ -12,7 +12,7 @@ import { ReadyPromptRepository } from "../../src/prompt/ReadyPromptRepository.js
 import { PIPELINE_VERSION, promptBuilder } from "../../src/pipeline/stages/PromptBuilder.js"
 import type { PipelineRun } from "../../src/pipeline/Stage.js"
 import { postgresAvailable } from "../support/Db.js"
-import { EMBEDDING_DIMENSIONS, insertPlayer, pipelineRun, testDatabaseWithInputs } from "./fixtures.js"
+import { earlierOutputs, EMBEDDING_DIMENSIONS, insertPlayer, pipelineRun, testDatabaseWithInputs } from "./fixtures.js"
 import {
   fixedId,
   insertConversationWithId,
@@ -159,7 +159,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("stores a current text and voice prompt with every section, within budget", () =>
       Effect.gen(function*() {
         const { conversationId, run, userId } = yield* richPlayer(1)
-        const result = yield* promptBuilder.run(run, {}).pipe(withModel(LanguageModel.Offline))
+        const result = yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
         const { text, voice } = yield* currentPrompts(userId)
 
         expect(result).toEqual({ text: { tokenCount: text.token_count }, voice: { tokenCount: voice.token_count } })
@@ -201,8 +201,8 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("a re-run replaces the current prompts and keeps the old ones as history", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(2)
-        yield* promptBuilder.run(run, {}).pipe(withModel(LanguageModel.Offline))
-        yield* promptBuilder.run(run, {}).pipe(withModel(LanguageModel.Offline))
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
         expect(yield* historyCount(userId)).toBe(4)
         yield* currentPrompts(userId)
       }))
@@ -211,7 +211,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(3)
         yield* insertLongFacts(userId, 60, 500)
-        yield* promptBuilder.run(run, {}).pipe(withModel(LanguageModel.Offline))
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
         const { text, voice } = yield* currentPrompts(userId)
         expect(text.token_count).toBeLessThanOrEqual(6_500)
         expect(voice.token_count).toBeLessThanOrEqual(3_500)
@@ -308,7 +308,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("the stage stores an accepted enrichment", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(6)
-        yield* promptBuilder.run(run, {}).pipe(
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(
           withModel(rewriting((request) => Effect.succeed(`${request.prompt}\nStay yourself.`)))
         )
         const { text, voice } = yield* currentPrompts(userId)
@@ -320,34 +320,35 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("when storing fails, the previous prompts stay current, for both platforms", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(7)
-        yield* promptBuilder.run(run, {}).pipe(withModel(LanguageModel.Offline))
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
         const before = yield* currentPrompts(userId)
 
         // A conversation unknown to the database: the real setCurrent fails on the foreign key.
         const orphan: PipelineRun = { ...run, conversation: { ...run.conversation, id: fixedId(7, 99) } }
-        const failed = yield* promptBuilder.run(orphan, {}).pipe(withModel(LanguageModel.Offline), Effect.exit)
+        const failed = yield* promptBuilder.run(orphan, earlierOutputs({})).pipe(withModel(LanguageModel.Offline), Effect.exit)
         expect(Exit.isFailure(failed)).toBe(true)
         expect(yield* currentPrompts(userId)).toEqual(before)
 
-        // Text stored, then voice fails: the text prompt is rolled back with it.
+        // Text stored, then voice fails (its conversation unknown to the database): the text
+        // prompt is rolled back with it.
         const voiceFails = Layer.effect(
           ReadyPromptRepository,
           Effect.map(ReadyPromptRepository, (real) =>
             ReadyPromptRepository.make({
               ...real,
-              setCurrent: (prompt) =>
-                prompt.platform === "voice"
-                  ? Effect.fail(new SqlError.SqlError({ cause: "injected", message: "voice insert failed" }))
-                  : real.setCurrent(prompt)
+              setAllCurrent: (prompts) =>
+                real.setAllCurrent(prompts.map((prompt) =>
+                  prompt.platform === "voice" ? { ...prompt, conversation_id: fixedId(7, 98) } : prompt
+                ))
             }))
         )
         const later: PipelineRun = { ...run, startedAt: new Date(now.getTime() + 3_600_000) }
-        const partial = yield* promptBuilder.run(later, {}).pipe(
+        const partial = yield* promptBuilder.run(later, earlierOutputs({})).pipe(
           withModel(LanguageModel.Offline),
           Effect.provide(voiceFails),
           Effect.flip
         )
-        expect(partial).toMatchObject({ _tag: "RecoverableStageError", stage: "prompt_builder", message: "voice insert failed" })
+        expect(partial).toMatchObject({ _tag: "RecoverableStageError", stage: "prompt_builder" })
         expect(yield* currentPrompts(userId)).toEqual(before)
         expect(yield* historyCount(userId)).toBe(2)
       }))

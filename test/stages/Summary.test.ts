@@ -9,7 +9,15 @@ import { ModelRejected } from "../../src/model/ModelError.js"
 import type { StageOutputs } from "../../src/pipeline/Stage.js"
 import { summary, SummaryModelTimeout } from "../../src/pipeline/stages/Summary.js"
 import { postgresAvailable } from "../support/Db.js"
-import { extractionWith, insertPlayer, type MessageFixture, pipelineRun, smallTalk, testDatabaseWithInputs } from "./fixtures.js"
+import {
+  earlierOutputs,
+  extractionWith,
+  insertPlayer,
+  type MessageFixture,
+  pipelineRun,
+  smallTalk,
+  testDatabaseWithInputs
+} from "./fixtures.js"
 import { fixedId, gameStateOutput, insertConversationWithId, runPastTimeout } from "./promptFixtures.js"
 
 const TestLayer = Layer.mergeAll(ConversationSummaryRepository.Default, DailySummaryRepository.Default).pipe(
@@ -102,9 +110,7 @@ describe.skipIf(!postgresAvailable)("summary", () => {
       Effect.gen(function*() {
         const { conversationId, run, userId } = yield* setUp({ series: 1, startedAt: new Date("2025-03-01T18:00:00Z") })
         const result = yield* summary.run(
-          run,
-          outputsWith({ summary: "The player told Nikita about a long shift.", tone: "positive", scores: [50, 53.5], events: ["boss_threshold_near"] })
-        ).pipe(Effect.provide(NoModel))
+          run, earlierOutputs(outputsWith({ summary: "The player told Nikita about a long shift.", tone: "positive", scores: [50, 53.5], events: ["boss_threshold_near"] }))).pipe(Effect.provide(NoModel))
         expect(result).toEqual({ summary: "The player told Nikita about a long shift." })
         expect(yield* conversationRow(conversationId)).toEqual({
           summary: "The player told Nikita about a long shift.",
@@ -131,7 +137,7 @@ describe.skipIf(!postgresAvailable)("summary", () => {
         }))
         const { conversationId, run } = yield* setUp({ series: 2, startedAt: new Date("2025-03-01T18:00:00Z"), messages })
         const model = recordingModel(() => Effect.succeed("  The player counted to twelve with Nikita.\n"))
-        const result = yield* summary.run(run, outputsWith({ summary: "  " })).pipe(Effect.provide(model.layer))
+        const result = yield* summary.run(run, earlierOutputs(outputsWith({ summary: "  " }))).pipe(Effect.provide(model.layer))
         expect(result.summary).toBe("The player counted to twelve with Nikita.")
         expect(model.requests).toHaveLength(1)
         const prompt = model.requests[0]?.prompt ?? ""
@@ -145,7 +151,7 @@ describe.skipIf(!postgresAvailable)("summary", () => {
       Effect.gen(function*() {
         const { conversationId, run } = yield* setUp({ series: 3, startedAt: new Date("2025-03-01T18:00:00Z") })
         const model = recordingModel(() => Effect.fail(refused))
-        const result = yield* summary.run(run, outputsWith({})).pipe(Effect.provide(model.layer))
+        const result = yield* summary.run(run, earlierOutputs(outputsWith({}))).pipe(Effect.provide(model.layer))
         expect(model.requests).toHaveLength(1)
         expect(result.summary).toBe(
           "A text conversation of 3 messages. The player opened with \"Hi! I just got back from my shift at the hospital.\"; " +
@@ -159,7 +165,7 @@ describe.skipIf(!postgresAvailable)("summary", () => {
         const { run } = yield* setUp({ series: 6, startedAt: new Date("2025-03-01T18:00:00Z") })
         const model = recordingModel(() => Effect.never)
         const result = yield* runPastTimeout(
-          summary.run(run, outputsWith({})).pipe(Effect.provide(model.layer)),
+          summary.run(run, earlierOutputs(outputsWith({}))).pipe(Effect.provide(model.layer)),
           SummaryModelTimeout
         )
         expect(model.requests).toHaveLength(1)
@@ -171,8 +177,8 @@ describe.skipIf(!postgresAvailable)("summary", () => {
         const { run, userId } = yield* setUp({ series: 4, startedAt: new Date("2025-03-01T18:00:00Z") })
         const model = recordingModel(() => Effect.succeed("The player and Nikita caught up."))
         const outputs = outputsWith({ tone: "negative", scores: [50, 47] })
-        const first = yield* summary.run(run, outputs).pipe(Effect.provide(model.layer))
-        const second = yield* summary.run(run, outputs).pipe(Effect.provide(model.layer))
+        const first = yield* summary.run(run, earlierOutputs(outputs)).pipe(Effect.provide(model.layer))
+        const second = yield* summary.run(run, earlierOutputs(outputs)).pipe(Effect.provide(model.layer))
         expect(second).toEqual(first)
         expect(model.requests).toHaveLength(1)
         const day = yield* dayOf(userId, "2025-03-01")
@@ -193,7 +199,7 @@ describe.skipIf(!postgresAvailable)("summary", () => {
         ]
         for (const c of conversations) {
           const { run } = yield* setUp({ series: 5, n: c.n, startedAt: c.startedAt, timezone: "America/Los_Angeles" })
-          yield* summary.run(run, outputsWith({ summary: `Conversation ${c.n}.`, tone: c.tone, scores: c.scores })).pipe(
+          yield* summary.run(run, earlierOutputs(outputsWith({ summary: `Conversation ${c.n}.`, tone: c.tone, scores: c.scores }))).pipe(
             Effect.provide(NoModel)
           )
         }

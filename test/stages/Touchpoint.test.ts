@@ -7,7 +7,7 @@ import { TouchpointRepository } from "../../src/nikita/TouchpointRepository.js"
 import type { PipelineRun } from "../../src/pipeline/Stage.js"
 import { touchpoint } from "../../src/pipeline/stages/Touchpoint.js"
 import { postgresAvailable } from "../support/Db.js"
-import { insertPlayer, pipelineRun, testDatabaseWithInputs } from "./fixtures.js"
+import { earlierOutputs, insertPlayer, pipelineRun, testDatabaseWithInputs } from "./fixtures.js"
 import { fixedId, insertConversationWithId, insertTouchpoint, lifeEvent, touchpointsOf } from "./promptFixtures.js"
 
 const TestLayer = TouchpointRepository.Default.pipe(Layer.provideMerge(testDatabaseWithInputs))
@@ -55,7 +55,7 @@ const setUp = (options: {
     return { userId, conversationId, run }
   })
 
-const runStage = (run: PipelineRun, lifeSim: ReadonlyArray<LifeEvent> = []) => touchpoint.run(run, { life_sim: lifeSim })
+const runStage = (run: PipelineRun, lifeSim: ReadonlyArray<LifeEvent> = []) => touchpoint.run(run, earlierOutputs({ life_sim: lifeSim }))
 
 const triggerOf = (result: Option.Option<{ readonly trigger: string }>) =>
   Option.match(result, { onNone: () => "none", onSome: (scheduled) => scheduled.trigger })

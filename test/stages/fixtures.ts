@@ -8,7 +8,7 @@ import { initialMetrics, type Metrics, relationshipScore } from "../../src/game/
 import { AppConfig } from "../../src/config/AppConfig.js"
 import { DatabaseLive } from "../../src/db/Database.js"
 import { PipelineInputs } from "../../src/pipeline/PipelineInputs.js"
-import type { PipelineRun, PipelineUser } from "../../src/pipeline/Stage.js"
+import type { EarlierOutputs, PipelineRun, PipelineUser, StageOutputs } from "../../src/pipeline/Stage.js"
 import { freshDatabaseUrl, testEnv } from "../support/Db.js"
 
 /**
@@ -152,3 +152,14 @@ export const similarTo = (similarity: number, to: number, away: number): Readonl
 
 /** An extraction with the given parts and the empty extraction's defaults for the rest. */
 export const extractionWith = (parts: Partial<Extraction>): Extraction => ({ ...emptyExtraction, ...parts })
+
+/**
+ * What a recoverable stage reads from the stages before it, for a stage run on its own: the given
+ * outputs over an empty extraction and an empty memory update (the critical outputs every
+ * recoverable stage can count on).
+ */
+export const earlierOutputs = (outputs: Partial<StageOutputs> = {}): EarlierOutputs => ({
+  extraction: emptyExtraction,
+  memory_update: { inserted: 0, superseded: 0, unchanged: 0, withoutEmbedding: 0 },
+  ...outputs
+})

@@ -1,12 +1,11 @@
 import { Duration, Effect, Option } from "effect"
-import { step } from "../../src/pipeline/PipelineStep.js"
+import { type StagePlan, step } from "../../src/pipeline/PipelineStep.js"
 import {
-  criticalFailure,
   criticalStage,
   isCritical,
   type PipelineRun,
-  recoverableFailure,
   recoverableStage,
+  type RecoverableStageName,
   type StageName,
   stageNames,
   type StageOutputs
@@ -36,14 +35,21 @@ export const neutralOutputs: StageOutputs = {
   prompt_builder: { text: { tokenCount: 1 }, voice: { tokenCount: 1 } }
 }
 
-/** The given stages (all nine by default) doing `act`; a failure of `act` is the stage's typed error. */
-export const stagesActing = (
-  act: (name: StageName, run: PipelineRun) => Effect.Effect<unknown, Error>,
+/**
+ * The stages doing `act`; a failure of `act` is the stage's typed error. `stages` picks the
+ * recoverable ones that run (all seven by default); the two critical stages always run, since
+ * every later stage relies on their outputs.
+ */
+export const stagesActing = <R = never>(
+  act: (name: StageName, run: PipelineRun) => Effect.Effect<unknown, Error, R>,
   options: { readonly stages?: ReadonlyArray<StageName>; readonly timeout?: Duration.DurationInput } = {}
-) =>
-  (options.stages ?? stageNames).map((name) => {
-    const timeout = options.timeout ?? "20 seconds"
-    return isCritical(name)
-      ? step(criticalStage({ name, timeout, run: (run) => act(name, run).pipe(Effect.mapError(criticalFailure(name)), Effect.as(neutralOutputs[name])) }))
-      : step(recoverableStage({ name, timeout, run: (run) => act(name, run).pipe(Effect.mapError(recoverableFailure(name)), Effect.as(neutralOutputs[name])) }))
-  })
+): StagePlan<R> => {
+  const timeout = options.timeout ?? "20 seconds"
+  const acting = <N extends StageName>(name: N) => (run: PipelineRun) => act(name, run).pipe(Effect.as(neutralOutputs[name]))
+  const recoverable = (options.stages ?? stageNames).filter((name): name is RecoverableStageName => !isCritical(name))
+  return {
+    extraction: criticalStage({ name: "extraction", timeout, run: acting("extraction") }),
+    memoryUpdate: criticalStage({ name: "memory_update", timeout, run: acting("memory_update") }),
+    recoverable: recoverable.map((name) => step(recoverableStage({ name, timeout, run: acting(name) })))
+  }
+}

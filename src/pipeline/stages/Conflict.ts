@@ -1,13 +1,13 @@
 import { Duration, Effect } from "effect"
 import { type ConflictOutcome, nextConflictState } from "../../game/Conflict.js"
-import { emptyExtraction, type Extraction } from "../../game/ExtractionSchema.js"
+import { type Extraction } from "../../game/ExtractionSchema.js"
 import {
   type ConflictApplication,
   type ConflictChange,
   ConflictRepository,
   type LockedConflict
 } from "../../player/ConflictRepository.js"
-import { type PipelineRun, recoverableFailure, recoverableStage, type StageOutputs } from "../Stage.js"
+import { recoverableStage, type StageOutputs } from "../Stage.js"
 
 /** One short transaction. */
 export const ConflictTimeout = Duration.seconds(5)
@@ -73,17 +73,17 @@ const toOutput = (application: ConflictApplication): StageOutputs["conflict"] =>
 export const conflict = recoverableStage({
   name: "conflict",
   timeout: ConflictTimeout,
-  run: Effect.fn("stage.conflict")(
-    function*(run: PipelineRun, outputs: Partial<StageOutputs>) {
+  run: (run, earlier) =>
+    Effect.gen(function*() {
       const repository = yield* ConflictRepository
-      const game = outputs.game_state
+      const game = earlier.game_state
       const application = yield* repository.applyConversationOnce({
         userId: run.user.id,
         conversationId: run.conversation.id,
         decide: decide({
           now: run.startedAt,
           scoreChange: game === undefined ? 0 : game.scoreAfter - game.scoreBefore,
-          extraction: outputs.extraction ?? emptyExtraction
+          extraction: earlier.extraction
         })
       })
       const output = toOutput(application)
@@ -91,11 +91,5 @@ export const conflict = recoverableStage({
         Effect.annotateLogs({ temperature: output.temperature, zone: output.zone, events: output.events.join(",") })
       )
       return output
-    },
-    (effect, run) =>
-      effect.pipe(
-        Effect.mapError(recoverableFailure("conflict")),
-        Effect.annotateLogs({ stage: "conflict", conversation_id: run.conversation.id })
-      )
-  )
+    })
 })

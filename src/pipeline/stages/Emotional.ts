@@ -3,7 +3,7 @@ import { initialEmotionalState, lifeEventDelta, nextEmotionalState } from "../..
 import type { LifeEvent } from "../../game/LifeEventSchema.js"
 import { localDate } from "../../game/LocalTime.js"
 import { EmotionalStateRepository } from "../../nikita/EmotionalStateRepository.js"
-import { type PipelineRun, recoverableFailure, recoverableStage, type StageOutputs } from "../Stage.js"
+import { recoverableStage } from "../Stage.js"
 
 /** Two small queries. */
 export const EmotionalTimeout = Duration.seconds(5)
@@ -39,8 +39,8 @@ export const lifeEventsToApply = (input: {
 export const emotional = recoverableStage({
   name: "emotional",
   timeout: EmotionalTimeout,
-  run: Effect.fn("stage.emotional")(
-    function*(run: PipelineRun, outputs: Partial<StageOutputs>) {
+  run: (run, earlier) =>
+    Effect.gen(function*() {
       const repository = yield* EmotionalStateRepository
       const userId = run.user.id
       const conversationId = run.conversation.id
@@ -53,7 +53,7 @@ export const emotional = recoverableStage({
         () => ({ state: initialEmotionalState, at: run.user.createdAt })
       )
       const events = lifeEventsToApply({
-        events: outputs.life_sim ?? [],
+        events: earlier.life_sim ?? [],
         previousRecordedAt: Option.map(previous, (row) => row.created_at),
         now: run.startedAt,
         timeZone: run.user.timezone
@@ -62,7 +62,7 @@ export const emotional = recoverableStage({
         previous: from.state,
         hoursElapsed: (run.startedAt.getTime() - from.at.getTime()) / HOUR_MS,
         lifeEventDeltas: events.map(lifeEventDelta),
-        tone: outputs.extraction?.emotional_tone ?? "neutral",
+        tone: earlier.extraction.emotional_tone ?? "neutral",
         chapter: run.user.chapter,
         relationshipScore: run.user.relationshipScore
       })
@@ -71,11 +71,5 @@ export const emotional = recoverableStage({
         Effect.annotateLogs({ ...state, life_events_applied: events.length, from_previous: Option.isSome(previous) })
       )
       return state
-    },
-    (effect, run) =>
-      effect.pipe(
-        Effect.mapError(recoverableFailure("emotional")),
-        Effect.annotateLogs({ stage: "emotional", conversation_id: run.conversation.id })
-      )
-  )
+    })
 })

@@ -3,7 +3,7 @@ import { emptyExtraction, Extraction } from "../../game/ExtractionSchema.js"
 import { ExtractionRepository } from "../../conversation/ExtractionRepository.js"
 import { LanguageModel } from "../../model/LanguageModel.js"
 import { extractionPrompt, extractionSystem } from "./ExtractionPrompt.js"
-import { criticalFailure, criticalStage, type PipelineRun } from "../Stage.js"
+import { criticalStage, type PipelineRun } from "../Stage.js"
 
 /**
  * One model call over a whole transcript, with the model's own retries (1 s, 2 s, 4 s) inside:
@@ -32,8 +32,8 @@ const extract = (run: PipelineRun) =>
 export const extraction = criticalStage({
   name: "extraction",
   timeout: ExtractionTimeout,
-  run: Effect.fn("stage.extraction")(
-    function*(run: PipelineRun) {
+  run: (run) =>
+    Effect.gen(function*() {
       if (run.conversation.messages.length === 0) {
         yield* Effect.logInfo("empty transcript: nothing to extract")
         return emptyExtraction
@@ -61,11 +61,5 @@ export const extraction = criticalStage({
         return extracted
       }
       return yield* repository.keepFirst({ conversationId, extraction: extracted })
-    },
-    (effect, run) =>
-      effect.pipe(
-        Effect.mapError(criticalFailure("extraction")),
-        Effect.annotateLogs({ stage: "extraction", conversation_id: run.conversation.id })
-      )
-  )
+    })
 })

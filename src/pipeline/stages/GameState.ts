@@ -1,6 +1,6 @@
 import { Duration, Effect } from "effect"
 import { deriveEngagement, type EngagementInput } from "../../game/Engagement.js"
-import { emptyExtraction, type Extraction } from "../../game/ExtractionSchema.js"
+import { type Extraction } from "../../game/ExtractionSchema.js"
 import { applyConversationDeltas } from "../../game/GameState.js"
 import {
   GameStateRepository,
@@ -8,7 +8,7 @@ import {
   type ScoreApplication,
   type ScoreChange
 } from "../../player/GameStateRepository.js"
-import { type PipelineRun, recoverableFailure, recoverableStage, type StageOutputs } from "../Stage.js"
+import { recoverableStage, type StageOutputs } from "../Stage.js"
 
 /** One short transaction. */
 export const GameStateTimeout = Duration.seconds(5)
@@ -76,13 +76,13 @@ const toOutput = (application: ScoreApplication): StageOutputs["game_state"] => 
 export const gameState = recoverableStage({
   name: "game_state",
   timeout: GameStateTimeout,
-  run: Effect.fn("stage.game_state")(
-    function*(run: PipelineRun, outputs: Partial<StageOutputs>) {
+  run: (run, earlier) =>
+    Effect.gen(function*() {
       const repository = yield* GameStateRepository
       const application = yield* repository.applyConversationOnce({
         userId: run.user.id,
         conversationId: run.conversation.id,
-        decide: decide(outputs.extraction ?? emptyExtraction)
+        decide: decide(earlier.extraction)
       })
       const output = toOutput(application)
       yield* Effect.logInfo(application.applied ? "score applied" : "score already applied for this conversation").pipe(
@@ -94,11 +94,5 @@ export const gameState = recoverableStage({
         })
       )
       return output
-    },
-    (effect, run) =>
-      effect.pipe(
-        Effect.mapError(recoverableFailure("game_state")),
-        Effect.annotateLogs({ stage: "game_state", conversation_id: run.conversation.id })
-      )
-  )
+    })
 })

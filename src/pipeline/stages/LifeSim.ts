@@ -5,7 +5,7 @@ import { localDate } from "../../game/LocalTime.js"
 import { LanguageModel } from "../../model/LanguageModel.js"
 import { LifeEventRepository } from "../../nikita/LifeEventRepository.js"
 import { ModelTimeout } from "../../model/ModelError.js"
-import { type PipelineRun, recoverableFailure, recoverableStage } from "../Stage.js"
+import { recoverableStage } from "../Stage.js"
 
 /** The model gets a shorter budget than the stage so that the offline fallback and the write still fit. */
 export const LifeSimModelTimeout = Duration.seconds(10)
@@ -59,8 +59,8 @@ const generateDay = (userId: string, date: string) =>
 export const lifeSim = recoverableStage({
   name: "life_sim",
   timeout: LifeSimTimeout,
-  run: Effect.fn("stage.life_sim")(
-    function*(run: PipelineRun) {
+  run: (run) =>
+    Effect.gen(function*() {
       const repository = yield* LifeEventRepository
       const userId = run.user.id
       const date = localDate(run.startedAt, run.user.timezone)
@@ -72,11 +72,5 @@ export const lifeSim = recoverableStage({
         Effect.annotateLogs({ date, source: generated.source, generated: generated.events.length, stored: stored.inserted })
       )
       return stored.events
-    },
-    (effect, run) =>
-      effect.pipe(
-        Effect.mapError(recoverableFailure("life_sim")),
-        Effect.annotateLogs({ stage: "life_sim", conversation_id: run.conversation.id })
-      )
-  )
+    })
 })

@@ -1,10 +1,9 @@
 import { Duration, Effect, Option } from "effect"
-import { emptyExtraction } from "../../game/ExtractionSchema.js"
 import { Embeddings } from "../../model/Embeddings.js"
 import { MemoryRepository } from "../../memory/MemoryRepository.js"
 import { ThoughtRepository } from "../../memory/ThoughtRepository.js"
 import { ThreadRepository } from "../../memory/ThreadRepository.js"
-import { criticalFailure, criticalStage, type PipelineRun, type StageOutputs } from "../Stage.js"
+import { criticalStage } from "../Stage.js"
 
 /** One batched embeddings call (with its retries) plus a short transaction per fact. */
 export const MemoryUpdateTimeout = Duration.seconds(15)
@@ -20,9 +19,9 @@ export const MemoryUpdateTimeout = Duration.seconds(15)
 export const memoryUpdate = criticalStage({
   name: "memory_update",
   timeout: MemoryUpdateTimeout,
-  run: Effect.fn("stage.memory_update")(
-    function*(run: PipelineRun, outputs: Partial<StageOutputs>) {
-      const extraction = outputs.extraction ?? emptyExtraction
+  run: (run, earlier) =>
+    Effect.gen(function*() {
+      const extraction = earlier.extraction
       const userId = run.user.id
       const conversationId = run.conversation.id
       const memory = yield* MemoryRepository
@@ -46,11 +45,5 @@ export const memoryUpdate = criticalStage({
         Effect.annotateLogs({ ...stored, new_threads: threads, new_thoughts: thoughts })
       )
       return stored
-    },
-    (effect, run) =>
-      effect.pipe(
-        Effect.mapError(criticalFailure("memory_update")),
-        Effect.annotateLogs({ stage: "memory_update", conversation_id: run.conversation.id })
-      )
-  )
+    })
 })

@@ -1,9 +1,8 @@
-import { SqlClient } from "@effect/sql"
 import { Duration, Effect } from "effect"
 import type { PromptPlatform } from "../../prompt/PromptTemplate.js"
 import { type BuiltPrompt, PromptBuilder } from "../../prompt/PromptBuilder.js"
 import { ReadyPromptRepository } from "../../prompt/ReadyPromptRepository.js"
-import { type PipelineRun, recoverableFailure, recoverableStage } from "../Stage.js"
+import { recoverableStage } from "../Stage.js"
 
 /** Recorded with every ready prompt, so a prompt can be traced to the code that built it. */
 export const PIPELINE_VERSION = "aftertalk-1"
@@ -12,45 +11,38 @@ export const PIPELINE_VERSION = "aftertalk-1"
 export const PromptBuilderTimeout = Duration.seconds(20)
 
 /**
- * Stage 9: builds the text and the voice prompt, then makes both current in one transaction
- * (each `setCurrent` runs inside it as a savepoint). Either both new prompts become current or,
- * if anything fails, neither does and the previous prompts stay current: the chat runtime never
+ * Stage 9: builds the text and the voice prompt, then makes both current in one transaction.
+ * Either both new prompts become current or, if anything fails, neither does and the previous prompts stay current: the chat runtime never
  * sees a text prompt from this conversation next to a voice prompt from an older one. A re-run
  * simply stores the prompts again; the older rows stay as history.
  */
 export const promptBuilder = recoverableStage({
   name: "prompt_builder",
   timeout: PromptBuilderTimeout,
-  run: (run: PipelineRun) =>
+  run: (run) =>
     Effect.gen(function*() {
       const builder = yield* PromptBuilder
       const prompts = yield* ReadyPromptRepository
-      const sql = yield* SqlClient.SqlClient
 
       const build = (platform: PromptPlatform) =>
         builder.build({ userId: run.user.id, platform, conversationId: run.conversation.id, now: run.startedAt, enrich: true })
       const built = yield* Effect.all({ text: build("text"), voice: build("voice") }, { concurrency: "unbounded" })
 
-      const store = (platform: PromptPlatform, prompt: BuiltPrompt) =>
-        prompts.setCurrent({
-          user_id: run.user.id,
-          platform,
-          prompt_text: prompt.promptText,
-          token_count: prompt.tokenCount,
-          pipeline_version: PIPELINE_VERSION,
-          generation_time_ms: prompt.generationTimeMs,
-          conversation_id: run.conversation.id,
-          context_snapshot: prompt.contextSnapshot
-        })
-      yield* sql.withTransaction(Effect.zipRight(store("text", built.text), store("voice", built.voice)))
+      const stored = (platform: PromptPlatform, prompt: BuiltPrompt) => ({
+        user_id: run.user.id,
+        platform,
+        prompt_text: prompt.promptText,
+        token_count: prompt.tokenCount,
+        pipeline_version: PIPELINE_VERSION,
+        generation_time_ms: prompt.generationTimeMs,
+        conversation_id: run.conversation.id,
+        context_snapshot: prompt.contextSnapshot
+      })
+      yield* prompts.setAllCurrent([stored("text", built.text), stored("voice", built.voice)])
 
       yield* Effect.logInfo("ready prompts stored").pipe(
         Effect.annotateLogs({ text_tokens: built.text.tokenCount, voice_tokens: built.voice.tokenCount })
       )
       return { text: { tokenCount: built.text.tokenCount }, voice: { tokenCount: built.voice.tokenCount } }
-    }).pipe(
-      Effect.mapError(recoverableFailure("prompt_builder")),
-      Effect.annotateLogs({ stage: "prompt_builder", conversation_id: run.conversation.id, user_id: run.user.id }),
-      Effect.withSpan("stage.prompt_builder")
-    )
+    })
 })

@@ -11,7 +11,7 @@ import { ConversationSummaryRepository } from "../../conversation/ConversationSu
 import { DailySummaryRepository } from "../../conversation/DailySummaryRepository.js"
 import { LanguageModel } from "../../model/LanguageModel.js"
 import { transcriptBlock } from "../../model/Transcript.js"
-import { type PipelineRun, recoverableFailure, recoverableStage, type StageOutputs } from "../Stage.js"
+import { type PipelineRun, recoverableStage } from "../Stage.js"
 
 /**
  * The model call gets its own, shorter budget so that a slow model still leaves time for the
@@ -65,7 +65,7 @@ const modelOrRuleBased = (run: PipelineRun) =>
 export const summary = recoverableStage({
   name: "summary",
   timeout: SummaryTimeout,
-  run: (run: PipelineRun, outputs: Partial<StageOutputs>) =>
+  run: (run, earlier) =>
     Effect.gen(function*() {
       const conversations = yield* ConversationSummaryRepository
       const days = yield* DailySummaryRepository
@@ -73,15 +73,14 @@ export const summary = recoverableStage({
       const storedSummary = Option.flatMap(stored, (row) => Option.fromNullable(row.summary)).pipe(
         Option.filter((text) => text.trim() !== "")
       )
-      const extracted = (outputs.extraction?.summary ?? "").trim()
+      const extracted = earlier.extraction.summary.trim()
 
       const chosen: { readonly summary: string; readonly source: SummarySource } = extracted !== ""
         ? { summary: extracted, source: "extraction" }
         : Option.isSome(storedSummary)
         ? { summary: storedSummary.value, source: "previous_run" }
         : yield* modelOrRuleBased(run)
-      const tone: EmotionalTone = outputs.extraction?.emotional_tone ??
-        Option.getOrElse(Option.flatMap(stored, (row) => Option.fromNullable(row.emotional_tone)), () => "neutral" as const)
+      const tone: EmotionalTone = earlier.extraction.emotional_tone
 
       yield* conversations.set({ conversationId: run.conversation.id, summary: chosen.summary, tone })
 
@@ -91,14 +90,14 @@ export const summary = recoverableStage({
         summaryDate,
         conversation: {
           conversationId: run.conversation.id,
-          scoreBefore: outputs.game_state?.scoreBefore ?? run.user.relationshipScore,
-          scoreAfter: outputs.game_state?.scoreAfter ?? run.user.relationshipScore,
+          scoreBefore: earlier.game_state?.scoreBefore ?? run.user.relationshipScore,
+          scoreAfter: earlier.game_state?.scoreAfter ?? run.user.relationshipScore,
           tone,
           keyMoments: keyMomentsOf({
             conversationId: run.conversation.id,
             summary: chosen.summary,
-            gameEvents: outputs.game_state?.events ?? [],
-            conflictEvents: outputs.conflict?.events ?? []
+            gameEvents: earlier.game_state?.events ?? [],
+            conflictEvents: earlier.conflict?.events ?? []
           })
         }
       })
@@ -112,9 +111,5 @@ export const summary = recoverableStage({
         })
       )
       return { summary: chosen.summary }
-    }).pipe(
-      Effect.mapError(recoverableFailure("summary")),
-      Effect.annotateLogs({ stage: "summary", conversation_id: run.conversation.id, user_id: run.user.id }),
-      Effect.withSpan("stage.summary")
-    )
+    })
 })

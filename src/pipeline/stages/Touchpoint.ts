@@ -2,7 +2,7 @@ import { Duration, Effect, Option } from "effect"
 import { type LifeEvent } from "../../game/LifeEventSchema.js"
 import { decideTouchpoint, TouchpointDecision, touchpointDraw } from "../../game/Touchpoint.js"
 import { type NewTouchpoint, TouchpointRepository } from "../../nikita/TouchpointRepository.js"
-import { type PipelineRun, recoverableFailure, recoverableStage, type StageOutputs } from "../Stage.js"
+import { type PipelineRun, recoverableStage } from "../Stage.js"
 
 /** Two small queries and one insert. */
 export const TouchpointTimeout = Duration.seconds(5)
@@ -59,7 +59,7 @@ const toSchedule = (run: PipelineRun, events: ReadonlyArray<LifeEvent>, decision
 export const touchpoint = recoverableStage({
   name: "touchpoint",
   timeout: TouchpointTimeout,
-  run: (run: PipelineRun, outputs: Partial<StageOutputs>) =>
+  run: (run, earlier) =>
     Effect.gen(function*() {
       const repository = yield* TouchpointRepository
       const existing = yield* repository.forConversation(run.conversation.id)
@@ -69,7 +69,7 @@ export const touchpoint = recoverableStage({
       }
 
       const history = yield* repository.history({ userId: run.user.id, excludingConversationId: run.conversation.id })
-      const events = outputs.life_sim ?? []
+      const events = earlier.life_sim ?? []
       const decision = decideTouchpoint({
         now: run.startedAt,
         conversationStartedAt: run.conversation.startedAt,
@@ -96,9 +96,5 @@ export const touchpoint = recoverableStage({
         conversationId: run.conversation.id
       })
       return Option.some({ trigger: touchpoint.trigger_type, deliverAt: touchpoint.deliver_at })
-    }).pipe(
-      Effect.mapError(recoverableFailure("touchpoint")),
-      Effect.annotateLogs({ stage: "touchpoint", conversation_id: run.conversation.id, user_id: run.user.id }),
-      Effect.withSpan("stage.touchpoint")
-    )
+    })
 })
