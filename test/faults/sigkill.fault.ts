@@ -1,0 +1,65 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Clock, Duration, Effect, Random } from "effect"
+import { freshDatabaseUrl, postgresAvailable } from "../support/Db.js"
+import { type ServiceProcess, startService } from "../support/ServiceProcess.js"
+import { databaseAt, eventually, withoutCommitFlush } from "../process/support.js"
+import { faultEnv, figures, report, seedConversations } from "./support.js"
+
+/**
+ * Three instances share one database while 600 conversations run, and one of them is killed
+ * with SIGKILL at random moments, again and again, and started anew. Whatever the moment,
+ * nothing is lost, nothing is applied twice, a player never has two runs at once, and a
+ * successful run is never repeated. Checked in the database: pipeline_executions, score_history,
+ * the runs' intervals per player.
+ */
+
+const conversationCount = Number(process.env.FAULTS_CONVERSATIONS ?? "600")
+const perPlayer = 3
+const instances = 3
+
+describe.skipIf(!postgresAvailable)("SIGKILL storm over three instances", () => {
+  it.scopedLive(`${conversationCount} conversations, one of three instances killed at random moments: lost 0, applied twice 0`, () =>
+    Effect.gen(function*() {
+      const url = yield* freshDatabaseUrl
+      const db = yield* databaseAt(url)
+      yield* Effect.provide(withoutCommitFlush, db)
+      yield* Effect.provide(seedConversations(Math.ceil(conversationCount / perPlayer), perPlayer), db)
+
+      const env = faultEnv(url)
+      const running: Array<ServiceProcess> = yield* Effect.forEach(
+        Array.from({ length: instances }, (_, i) => i),
+        (i) => startService(`instance-${i}`, { ...env, INSTANCE_ID: `fault-${i}-0` }, { readyWithin: "120 seconds" }),
+        { concurrency: instances }
+      )
+      const start = yield* Clock.currentTimeMillis
+      let kills = 0
+      const processed = Effect.map(Effect.provide(figures, db), (f) => f.processed)
+      while ((yield* processed) < conversationCount && kills < 40) {
+        yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(500, 3_000)))
+        const victim = yield* Random.nextIntBetween(0, instances)
+        const target = running[victim]
+        if (target === undefined) continue
+        yield* target.kill("SIGKILL")
+        yield* target.exited
+        kills++
+        running[victim] = yield* startService(`instance-${victim}`, { ...env, INSTANCE_ID: `fault-${victim}-${kills}` }, {
+          readyWithin: "120 seconds"
+        })
+      }
+      yield* eventually("every conversation processed", processed, (n) => n === conversationCount, "120 seconds")
+      const tookMs = (yield* Clock.currentTimeMillis) - start
+      for (const service of running) expect(yield* service.stop("SIGTERM")).toEqual({ code: 0, signal: null })
+
+      const result = yield* Effect.provide(figures, db)
+      yield* report("sigkill", { ...result, kills, seconds: (tookMs / 1000).toFixed(1) })
+      expect(result).toMatchObject({
+        conversations: conversationCount,
+        lost: 0,
+        appliedTwice: 0,
+        overlappingRuns: 0,
+        repeatedAfterSuccess: 0,
+        leasesHeld: 0
+      })
+      expect(kills).toBeGreaterThan(0)
+    }), 240_000)
+})
