@@ -9,6 +9,7 @@ import {
 } from "@effect/platform"
 import { SqlError } from "@effect/sql/SqlError"
 import { Cause, Effect, Option } from "effect"
+import { isUtf8 } from "node:buffer"
 import { AppConfig } from "../config/AppConfig.js"
 import { Api } from "./Api.js"
 import { limitBody } from "./BodyLimit.js"
@@ -21,8 +22,9 @@ import { jsonDepthExceeds, maxJsonDepth, pathOfNul, truncate, urlHasNul } from "
  * input never yields a 5xx:
  *
  * - a body over MAX_BODY_BYTES is 413 `payload_too_large` (BodyLimit.ts);
- * - JSON nested deeper than 400 levels, and a NUL character anywhere in the URL or in a JSON body's
- *   strings (PostgreSQL cannot store it), are 400 before anything decodes them (HostileInput.ts);
+ * - a body that is not UTF-8, JSON nested deeper than 400 levels, and a NUL character anywhere in
+ *   the URL or in a JSON body's strings (PostgreSQL cannot store it), are 400 before anything
+ *   decodes them (HostileInput.ts);
  * - a form body (multipart or urlencoded) is 400 before HttpApi parses it, since it would write
  *   multipart files to disk and die on a malformed form;
  * - HttpApi's own `HttpApiDecodeError` (schema violation in path, query or body) and a body that
@@ -73,7 +75,8 @@ const describeCause = (defect: unknown): string =>
   defect instanceof HttpServerError.RequestError && defect.cause instanceof Error ? `: ${truncate(defect.cause.message)}` : ""
 
 // The webhook's transcript may carry NULs, which it drops rather than lose a call; its other strings
-// refuse them in its schema (VoiceWebhookEvent.ts), after the signature check that must come first.
+// refuse them in its schema (VoiceWebhookEvent.ts), and it checks UTF-8 itself, both after the
+// signature check that must come first.
 const nulsHandledByRoute = (url: string) => url.startsWith("/voice/webhook")
 
 const parsed = (body: Buffer): Option.Option<unknown> => {
@@ -89,6 +92,9 @@ const parsed = (body: Buffer): Option.Option<unknown> => {
 const inspectBody = (url: string) => (body: Buffer) =>
   Effect.gen(function*() {
     const text = body.toString("utf8")
+    if (!nulsHandledByRoute(url) && !isUtf8(body)) {
+      return yield* new InvalidRequest({ message: "The request body is not valid UTF-8; send JSON encoded as UTF-8." })
+    }
     if (jsonDepthExceeds(text)) {
       return yield* new InvalidRequest({ message: `The JSON body nests deeper than ${maxJsonDepth} levels; send a flatter one.` })
     }

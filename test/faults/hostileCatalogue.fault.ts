@@ -11,8 +11,10 @@ import { faultEnv, faultSecret, report } from "./support.js"
 /**
  * A catalogue of hostile inputs sent to every operation of `/openapi.json`: hostile path ids and
  * query values, bodies nested thousands deep, NULs, huge and non-finite-looking numbers, wrong
- * types, broken JSON and UTF-8, forms, an oversized body. No answer is a 5xx, and the database is
- * byte for byte what it was (every table's rows hashed before and after).
+ * types, broken JSON and UTF-8, forms, an oversized body. No answer is a 5xx. The requests that
+ * are invalid whatever the endpoint (hostile ids, broken or oversized bodies) leave the database
+ * byte for byte what it was (every table's rows hashed before and after); a hostile value in one
+ * field may happen to be valid (" " is a display name), so those come after the comparison.
  */
 
 const webhookSecret = "fault-suite-webhook-secret"
@@ -75,7 +77,7 @@ const rawBodies: ReadonlyArray<readonly [string, string | Buffer, string]> = [
   ["over the limit", `{"a":"${"x".repeat(maxBodyBytes + 10)}"}`, "application/json"],
   ["form", "a=1&b=2", "application/x-www-form-urlencoded"],
   ["multipart", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n", "multipart/form-data; boundary=x"],
-  ["text", "{\"a\":1}", "text/plain"]
+  ["text", "hello", "text/plain"]
 ]
 
 const hostileIds = [randomUUID(), "not-a-uuid", "%00", "..%2F..%2Fusers", "x".repeat(600), "%27%20OR%201%3D1--", "%F0%9F%92%A5"]
@@ -113,22 +115,26 @@ describe.skipIf(!postgresAvailable)("hostile input on every endpoint", () => {
       const before = yield* Effect.provide(databaseFingerprint, db)
 
       const requests: Array<{ readonly label: string; readonly method: string; readonly path: string; readonly body?: string | Buffer; readonly contentType?: string }> = []
+      const fieldRequests: typeof requests = []
       for (const op of operations) {
-        for (const id of hostileIds) requests.push({ label: `${op.method} ${op.path} id`, method: op.method, path: fillPath(op.path, id) })
+        if (op.path.includes("{")) {
+          for (const id of hostileIds.slice(1)) requests.push({ label: `${op.method} ${op.path} id`, method: op.method, path: fillPath(op.path, id) })
+        }
         const path = fillPath(op.path, randomUUID())
         for (const name of op.query) {
           for (const value of hostileQueryValues) requests.push({ label: `${op.method} ${op.path} ?${name}`, method: op.method, path: `${path}?${name}=${value}` })
         }
-        if (op.method === "GET") continue
+        // An operation without a body ignores whatever is sent (POST /tasks/decay runs anyway).
+        if (op.method === "GET" || !op.hasBody) continue
         for (const [name, body, contentType] of rawBodies) requests.push({ label: `${op.method} ${op.path} ${name}`, method: op.method, path, body, contentType })
         for (const field of op.bodyFields) {
           for (const value of hostileValues) {
-            requests.push({ label: `${op.method} ${op.path} .${field}`, method: op.method, path, body: JSON.stringify({ [field]: value }), contentType: "application/json" })
+            fieldRequests.push({ label: `${op.method} ${op.path} .${field}`, method: op.method, path, body: JSON.stringify({ [field]: value }), contentType: "application/json" })
           }
         }
         if (op.bodyFields.length > 0) {
           const allHostile = Object.fromEntries(op.bodyFields.map((field) => [field, "a\u0000b"]))
-          requests.push({ label: `${op.method} ${op.path} all fields NUL`, method: op.method, path, body: JSON.stringify(allHostile), contentType: "application/json" })
+          fieldRequests.push({ label: `${op.method} ${op.path} all fields NUL`, method: op.method, path, body: JSON.stringify(allHostile), contentType: "application/json" })
         }
       }
 
@@ -146,16 +152,18 @@ describe.skipIf(!postgresAvailable)("hostile input on every endpoint", () => {
           return { label: request.label, path: request.path, status: response.status }
         }).pipe(Effect.orDie)
 
-      const answers = yield* Effect.forEach(requests, send, { concurrency: 4 })
+      const invalidAnswers = yield* Effect.forEach(requests, send, { concurrency: 4 })
+      const after = yield* Effect.provide(databaseFingerprint, db)
+      const answers = [...invalidAnswers, ...(yield* Effect.forEach(fieldRequests, send, { concurrency: 4 }))]
       const byStatus = new Map<number, number>()
       for (const answer of answers) byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1)
       const serverErrors = answers.filter((answer) => answer.status >= 500)
-      const after = yield* Effect.provide(databaseFingerprint, db)
       yield* report("hostile catalogue", {
         operations: operations.length,
         requests: answers.length,
         statuses: [...byStatus].sort(([a], [b]) => a - b).map(([status, n]) => `${status}x${n}`).join(","),
         fiveXX: serverErrors.length,
+        invalidAccepted: invalidAnswers.filter((answer) => answer.status < 400).map((answer) => answer.label).join("|"),
         databaseUnchanged: JSON.stringify(before) === JSON.stringify(after)
       })
       expect(serverErrors.map((answer) => `${answer.status} ${answer.label} ${answer.path.slice(0, 80)}`)).toEqual([])
