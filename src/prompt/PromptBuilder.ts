@@ -1,16 +1,17 @@
-import { Clock, Duration, Effect } from "effect"
+import { Duration, Effect } from "effect"
 import { fitSectionsToBudget, TEXT_PROMPT_BUDGET, VOICE_PROMPT_BUDGET } from "./PromptBudget.js"
 import { enrichmentRequest, judgeEnrichment } from "./PromptEnrichment.js"
 import { type PromptPlatform, promptSections } from "./PromptTemplate.js"
 import { countTokens, truncateToTokens } from "../model/Tokens.js"
 import { LanguageModel } from "../model/LanguageModel.js"
-import { PromptStateLoader } from "./PromptStateLoader.js"
+import type { LoadedPromptState } from "./LoadedPromptState.js"
 import { type PromptContextSnapshot, promptSnapshot } from "./PromptSnapshot.js"
 
 /**
- * Builds Nikita's system prompt for a player and platform from the stored state: the pipeline's
- * last stage stores it as the ready prompt, and with the pipeline disabled the prompt endpoint
- * builds it on demand (without a conversation, without enrichment, at the current time).
+ * Builds Nikita's system prompt for a player and platform from the state the pipeline's
+ * `PromptInputs` loaded: the pipeline's last stage stores it as the ready prompt, and with the
+ * pipeline disabled the prompt endpoint builds it on demand (without a conversation, without
+ * enrichment, at the current time).
  */
 
 export const promptBudget: { readonly [P in PromptPlatform]: number } = {
@@ -32,10 +33,15 @@ export interface PromptBuildRequest {
   readonly enrich?: boolean | undefined
 }
 
-export interface BuiltPrompt {
+/** The prompt as rendered from its loaded state. */
+export interface RenderedPrompt {
   readonly promptText: string
   readonly tokenCount: number
   readonly contextSnapshot: PromptContextSnapshot
+}
+
+/** The prompt with the time it took to load its state and render it. */
+export interface BuiltPrompt extends RenderedPrompt {
   readonly generationTimeMs: number
 }
 
@@ -55,7 +61,6 @@ export const cutToBudget = (text: string, budget: number): { readonly text: stri
 
 export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/PromptBuilder", {
   effect: Effect.gen(function*() {
-    const loader = yield* PromptStateLoader
     const model = yield* LanguageModel
 
     const enrich = (template: { readonly text: string; readonly tokenCount: number }, platform: PromptPlatform) =>
@@ -84,11 +89,8 @@ export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/Pr
      * if that is still not enough), then optionally rewritten by the model (see
      * `PromptEnrichment.ts` for when a rewrite is kept).
      */
-    const build = Effect.fn("PromptBuilder.build")(function*(request: PromptBuildRequest) {
-      const startedMs = yield* Clock.currentTimeMillis
-      const now = request.now ?? new Date(startedMs)
+    const build = Effect.fn("PromptBuilder.build")(function*(request: PromptBuildRequest, loaded: LoadedPromptState) {
       const budget = promptBudget[request.platform]
-      const loaded = yield* loader.load({ ...request, now })
       const fitted = fitSectionsToBudget(promptSections(loaded.state), budget, countTokens)
       const template = fitted.withinBudget ? fitted : cutToBudget(fitted.text, budget)
       if (!fitted.withinBudget) {
@@ -99,7 +101,6 @@ export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/Pr
       const enriched = request.enrich === true
         ? yield* enrich(template, request.platform)
         : { outcome: "skipped" as const, text: template.text, tokenCount: template.tokenCount }
-      const finishedMs = yield* Clock.currentTimeMillis
       yield* Effect.logInfo("prompt built").pipe(
         Effect.annotateLogs({
           platform: request.platform,
@@ -120,12 +121,11 @@ export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/Pr
           request.conversationId ?? null,
           { ...fitted, budget, truncated: !fitted.withinBudget },
           enriched.outcome
-        ),
-        generationTimeMs: Math.max(0, Math.round(finishedMs - startedMs))
-      } satisfies BuiltPrompt
+        )
+      } satisfies RenderedPrompt
     })
 
     return { build } as const
   }),
-  dependencies: [PromptStateLoader.Default]
+  dependencies: [LanguageModel.Default]
 }) {}

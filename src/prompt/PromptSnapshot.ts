@@ -1,7 +1,7 @@
 import { moodFromEmotionalState, scoreBand } from "./PromptContext.js"
 import type { EnrichmentOutcome } from "./PromptEnrichment.js"
 import { eventsToTell, type PromptPlatform, promptLimits } from "./PromptTemplate.js"
-import type { LoadedPromptState, MemorySource } from "./PromptStateLoader.js"
+import type { LoadedPromptState, MemorySource } from "./LoadedPromptState.js"
 
 /** What went into a prompt, stored next to it (`ready_prompts.context_snapshot`) for debugging. */
 export interface PromptContextSnapshot {

@@ -1,7 +1,7 @@
 import { SqlSchema } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Schema } from "effect"
-import { Platform } from "../conversation/ConversationModel.js"
+import { Platform } from "../game/Platform.js"
 
 /**
  * The pre-built system prompts the chat runtime reads before each conversation: one current row

@@ -7,6 +7,11 @@ import { Embeddings } from "../../src/model/Embeddings.js"
 import { LanguageModel, type TextRequest } from "../../src/model/LanguageModel.js"
 import { MemoryRepository } from "../../src/memory/MemoryRepository.js"
 import { ModelUnavailable } from "../../src/model/ModelError.js"
+import { ConversationSummaryRepository } from "../../src/conversation/ConversationSummaryRepository.js"
+import { NotesRepository } from "../../src/memory/NotesRepository.js"
+import { LifeEventRepository } from "../../src/nikita/LifeEventRepository.js"
+import { PromptInputs } from "../../src/pipeline/PromptInputs.js"
+import { UserRepository } from "../../src/player/UserRepository.js"
 import { cutToBudget, EnrichmentTimeout, PromptBuilder } from "../../src/prompt/PromptBuilder.js"
 import { ReadyPromptRepository } from "../../src/prompt/ReadyPromptRepository.js"
 import { PIPELINE_VERSION, promptBuilder } from "../../src/pipeline/stages/PromptBuilder.js"
@@ -24,13 +29,25 @@ import {
   runPastTimeout
 } from "./promptFixtures.js"
 
-const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.Default).pipe(
+const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.DefaultWithoutDependencies).pipe(
   Layer.provideMerge(Embeddings.offline(EMBEDDING_DIMENSIONS)),
   Layer.provideMerge(testDatabaseWithInputs)
 )
 
 /** The prompt builder with the given model in front of the shared database. */
-const withModel = (model: Layer.Layer<LanguageModel>) => Effect.provide(PromptBuilder.Default.pipe(Layer.provide(model)))
+const withModel = (model: Layer.Layer<LanguageModel>) =>
+  Effect.provide(
+    PromptInputs.DefaultWithoutDependencies.pipe(
+      Layer.provide(Layer.mergeAll(
+        UserRepository.Default,
+        LifeEventRepository.Default,
+        ConversationSummaryRepository.Default,
+        NotesRepository.Default,
+        PromptBuilder.DefaultWithoutDependencies
+      )),
+      Layer.provide(model)
+    )
+  )
 
 /** A model that must not be asked: any call is a defect. */
 const NoModel = LanguageModel.Test({})
@@ -253,7 +270,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
               INSERT INTO memory_facts (user_id, fact, normalized_fact, graph_type, created_at)
               VALUES (${userId}, ${fact}, ${fact.toLowerCase()}, 'user', ${new Date(now.getTime() - 100 * 60_000)})`
           }
-          const built = yield* Effect.flatMap(PromptBuilder, (builder) =>
+          const built = yield* Effect.flatMap(PromptInputs, (builder) =>
             builder.build({ userId, platform: "voice", conversationId, now })).pipe(withModel(NoModel))
           const { dropped, memory } = built.contextSnapshot
           expect(built.tokenCount).toBeLessThanOrEqual(3_500)
@@ -271,12 +288,12 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("enrichment is used when it keeps at least half the length, and rejected when shorter or failing", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(5)
-        const template = yield* Effect.flatMap(PromptBuilder, (builder) =>
+        const template = yield* Effect.flatMap(PromptInputs, (builder) =>
           builder.build({ userId, platform: "text", conversationId: run.conversation.id, now })).pipe(withModel(NoModel))
         expect(template.contextSnapshot.enrichment).toBe("skipped")
 
         const enriched = (model: Layer.Layer<LanguageModel>) =>
-          Effect.flatMap(PromptBuilder, (builder) =>
+          Effect.flatMap(PromptInputs, (builder) =>
             builder.build({ userId, platform: "text", conversationId: run.conversation.id, now, enrich: true })).pipe(
             withModel(model)
           )
@@ -356,7 +373,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("builds on demand without a conversation and without asking the model", () =>
       Effect.gen(function*() {
         const { userId } = yield* richPlayer(8)
-        const built = yield* Effect.flatMap(PromptBuilder, (builder) => builder.build({ userId, platform: "voice", now })).pipe(
+        const built = yield* Effect.flatMap(PromptInputs, (builder) => builder.build({ userId, platform: "voice", now })).pipe(
           withModel(NoModel)
         )
         expect(built.promptText).toContain("## How you speak")
@@ -364,7 +381,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
         expect(built.tokenCount).toBe(countTokens(built.promptText))
         expect(built.contextSnapshot).toMatchObject({ conversation_id: null, enrichment: "skipped", platform: "voice" })
 
-        const unknown = yield* Effect.flatMap(PromptBuilder, (builder) =>
+        const unknown = yield* Effect.flatMap(PromptInputs, (builder) =>
           builder.build({ userId: fixedId(8, 50), platform: "text" })).pipe(withModel(NoModel), Effect.flip)
         expect(unknown).toMatchObject({ _tag: "UnknownPromptUser", userId: fixedId(8, 50) })
       }))
