@@ -33,7 +33,7 @@ describe.skipIf(!postgresAvailable)("secrets stay out of logs, responses and las
       const base = { DATABASE_URL: url, TASK_SECRET: taskSecret, OPENAI_API_KEY: `sk-${keyFragment}`, STALE_AFTER: "1 hour", PIPELINE_TIMEOUT: "5 seconds" }
       const seen: Array<string> = []
       for (const [name, baseUrl] of [["password-url", withPassword], ["plain-url", fake.baseUrl]] as const) {
-        const service = yield* startService(name, { ...base, OPENAI_BASE_URL: baseUrl })
+        const service = yield* startService(name, { ...base, OPENAI_BASE_URL: baseUrl }, { readyWithin: "90 seconds" })
         const { conversationId } = yield* playerWithConversation(service)
         const run = yield* service.send("POST", `/pipeline/process/${conversationId}`, { secret: taskSecret })
         const status = yield* service.send("GET", `/conversations/${conversationId}`, { secret: taskSecret })
@@ -51,5 +51,5 @@ describe.skipIf(!postgresAvailable)("secrets stay out of logs, responses and las
       expect(everything).not.toContain(keyFragment)
       // The rejection itself is still there for the operator to act on.
       expect(everything).toContain("Incorrect API key provided")
-    }), 90_000)
+    }), 240_000)
 })

@@ -50,7 +50,7 @@ describe.skipIf(!postgresAvailable)("bounded shutdown", () => {
         // Long enough that only the shutdown can end the drip within this test.
         HTTP_REQUEST_TIMEOUT: "5 minutes",
         HTTP_HEADERS_TIMEOUT: "5 minutes"
-      })
+      }, { readyWithin: "90 seconds" })
       const userId = randomUUID()
       expect((yield* service.send("PUT", `/users/${userId}`, { body: {}, secret: taskSecret })).status).toBe(201)
       const socket = yield* drippingClient(service.url, userId)
