@@ -16,7 +16,7 @@ import { faultEnv, figures, report, seedConversations } from "./support.js"
 const conversationCount = Number(process.env.FAULTS_CONVERSATIONS ?? "600")
 const perPlayer = 3
 const instances = 3
-const maxKills = 12
+const maxKills = Number(process.env.FAULTS_KILLS ?? "8")
 
 describe.skipIf(!postgresAvailable)("SIGKILL storm over three instances", () => {
   it.scopedLive(`${conversationCount} conversations, one of three instances killed at random moments: lost 0, applied twice 0`, () =>
@@ -34,8 +34,12 @@ describe.skipIf(!postgresAvailable)("SIGKILL storm over three instances", () => 
       let kills = 0
       const processed = Effect.map(Effect.provide(figures, db), (f) => f.processed)
       yield* eventually("a first run done", processed, (n) => n > 0, "180 seconds")
-      while ((yield* processed) < conversationCount && kills < maxKills) {
-        yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(1_000, 4_000)))
+      let lastSeen = yield* processed
+      while (lastSeen < conversationCount && kills < maxKills) {
+        // Kill while runs are going on: only once work moved since the last kill, then at a random moment.
+        const seen = lastSeen
+        lastSeen = yield* eventually("progress since the last kill", processed, (n) => n > seen || n === conversationCount, "180 seconds")
+        yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(200, 2_500)))
         const victim = yield* Random.nextIntBetween(0, instances)
         const target = running[victim]
         if (target === undefined) continue
@@ -44,7 +48,9 @@ describe.skipIf(!postgresAvailable)("SIGKILL storm over three instances", () => 
         kills++
         running[victim] = yield* launch(victim, kills)
       }
-      yield* eventually("every conversation processed", processed, (n) => n === conversationCount, "200 seconds")
+      yield* eventually("every conversation processed", processed, (n) => n === conversationCount, "240 seconds").pipe(
+        Effect.tapDefect(() => Effect.flatMap(Effect.provide(figures, db), (f) => report("sigkill (unfinished)", { ...f, kills })))
+      )
       const tookMs = (yield* Clock.currentTimeMillis) - start
       for (const child of running) {
         yield* child.kill("SIGTERM")
