@@ -35,6 +35,8 @@ import { ExecutionProgress } from "./runs/ExecutionProgress.js"
 import { ExecutionRepository } from "./runs/ExecutionRepository.js"
 import { HealthService } from "./runs/Health.js"
 import { PipelineStats } from "./runs/PipelineStats.js"
+import { Readiness } from "./runs/Readiness.js"
+import { MetricsScrape } from "./observability/Telemetry.js"
 import { RunTimeline } from "./runs/RunTimeline.js"
 import { StreamState } from "./runs/StreamState.js"
 
@@ -106,6 +108,8 @@ export const ApplicationLive = Layer.mergeAll(
   ExecutionProgress.Default,
   ExecutionHistory.Default,
   PipelineStats.Default,
+  Readiness.Default,
+  MetricsScrape.Default,
   RunTimeline.Default,
   Orchestrator,
   Claims,

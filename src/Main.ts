@@ -1,31 +1,20 @@
-import { NodeRuntime } from "@effect/platform-node"
-import { ConfigError, Console, Effect, Layer } from "effect"
-import { ApplicationLive } from "./AppLayer.js"
-import { HttpLive } from "./http/Server.js"
-import { AppConfig, describeConfigError } from "./config/AppConfig.js"
-import { redactSecrets } from "./config/Redaction.js"
-import { ConversationStreamLive } from "./queue/ConversationStream.js"
+#!/usr/bin/env node
+import { ValidationError } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
+import { runCli } from "./cli/Cli.js"
 
-/** aftertalk: the HTTP API and the stale-conversation stream over one pipeline and database. */
-const MainLive = Layer.mergeAll(HttpLive, ConversationStreamLive).pipe(
-  Layer.provide(ApplicationLive),
-  Layer.provide(AppConfig.Default)
-)
+/**
+ * The `aftertalk` command (package.json `bin`; `npm start` is `aftertalk serve`). Without a
+ * command it serves, so `node dist/Main.js` and `tsx src/Main.ts` start the service.
+ */
+const args = process.argv.length > 2 ? process.argv : [...process.argv, "serve"]
 
-/** Start-up failures a person can fix are one line on stderr and exit code 1, not a stack trace. */
-const stopWith = (line: string) =>
-  Console.error(`aftertalk: ${line}`).pipe(Effect.zipRight(Effect.sync(() => {
+runCli(args).pipe(
+  // The CLI already printed what was wrong with the command line and its usage.
+  Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => {
     process.exitCode = 1
-  })))
-
-Layer.launch(MainLive).pipe(
-  Effect.catchIf(ConfigError.isConfigError, (error) => stopWith(`invalid configuration: ${describeConfigError(error)}`)),
-  Effect.catchTags({
-    SqlError: (error) =>
-      stopWith(redactSecrets(`cannot use the database (${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}); check DATABASE_URL`)),
-    MigrationError: (error) => stopWith(`database migration failed: ${error.message}`),
-    EmbeddingDimensionsMismatch: (error) => stopWith(error.message),
-    ServeError: (error) => stopWith(`cannot listen: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}; check HOST and PORT`)
-  }),
-  NodeRuntime.runMain
+  })),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({ disablePrettyLogger: true })
 )

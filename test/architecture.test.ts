@@ -38,19 +38,23 @@ const edges = files.flatMap((file) =>
   }))
 )
 
-const shared = ["game", "db", "config", "model"]
+// observability/ (log formats, metric definitions) imports only effect and OpenTelemetry: anyone may record.
+const shared = ["game", "db", "config", "model", "observability"]
 const features = ["player", "conversation", "memory", "nikita", "prompt", "runs"]
 
 /** Where each folder may import from (besides itself and npm packages). */
 const allowed: Record<string, ReadonlyArray<string>> = {
   game: [],
   config: [],
+  observability: [],
   db: ["config"],
-  model: ["config", "game"],
+  model: ["config", "game", "observability"],
   ...Object.fromEntries(features.map((feature) => [feature, shared])),
   pipeline: [...shared, ...features],
   queue: [...shared, ...features, "pipeline"],
-  http: [...shared, ...features, "pipeline", "queue"]
+  http: [...shared, ...features, "pipeline", "queue"],
+  // The command line is an edge like http/: it runs the application's services, never the HTTP API.
+  cli: [...shared, ...features, "pipeline", "queue"]
 }
 
 /**

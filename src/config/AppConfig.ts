@@ -55,6 +55,16 @@ export const boolean = (name: string, fallback: boolean) =>
     Config.withDefault(fallback)
   )
 
+/** One of a few words, case-insensitive ("WARN" is "warning"). */
+export const oneOf = <const Word extends string>(name: string, words: ReadonlyArray<Word>) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((raw) => {
+      const text = raw.trim().toLowerCase()
+      const found = words.find((word) => word === text || (word === "warning" && text === "warn"))
+      return found === undefined ? fail(name, `one of ${words.join(", ")}`, raw) : Either.right(found)
+    })
+  )
+
 const nonEmpty = (name: string) =>
   Config.string(name).pipe(
     Config.mapOrFail((raw) => (raw.trim().length > 0 ? Either.right(raw.trim()) : fail(name, "a non-empty value", raw)))
@@ -118,7 +128,13 @@ const settings = {
   httpRequestTimeout: duration("HTTP_REQUEST_TIMEOUT", "60 seconds"),
   httpKeepAliveTimeout: duration("HTTP_KEEP_ALIVE_TIMEOUT", "5 seconds"),
   httpMaxConnections: integer("HTTP_MAX_CONNECTIONS", 1024, 1, 1_000_000),
-  authFailuresPerMinute: integer("AUTH_FAILURES_PER_MINUTE", 10, 1, 1_000_000)
+  authFailuresPerMinute: integer("AUTH_FAILURES_PER_MINUTE", 10, 1, 1_000_000),
+  // Observability: unset LOG_FORMAT means JSON unless stdout is a terminal.
+  logFormat: Config.option(oneOf("LOG_FORMAT", ["json", "pretty"])),
+  // Unset: info for the service, warnings only for command-line tools.
+  logLevel: Config.option(oneOf("LOG_LEVEL", ["trace", "debug", "info", "warning", "error", "fatal", "none"])),
+  metricsPublic: boolean("METRICS_PUBLIC", false),
+  otlpEndpoint: url("OTEL_EXPORTER_OTLP_ENDPOINT")
 }
 
 export const appConfig = Config.all(settings)

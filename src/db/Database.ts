@@ -3,6 +3,7 @@ import type { SqlClient, SqlError } from "@effect/sql"
 import { Duration, Effect, Layer, Option, Redacted } from "effect"
 import pg from "pg"
 import { AppConfig } from "../config/AppConfig.js"
+import { type DataDirLocked, dataDirLock } from "./DataDirLock.js"
 import { Migrations } from "./Migrations.js"
 
 /**
@@ -66,14 +67,16 @@ export const pgliteLayer = (dataDir: string) =>
   })
 
 /** The client chosen by configuration, without migrations. */
-export const SqlLive: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError.SqlError, AppConfig> = Layer.unwrapEffect(
+export const SqlLive: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError.SqlError | DataDirLocked, AppConfig> = Layer.unwrapEffect(
   Effect.gen(function*() {
     const config = yield* AppConfig
     return Option.match(config.databaseUrl, {
       onSome: (url) => postgresLayer(url),
       onNone: () =>
         pgliteLayer(config.dataDir).pipe(
-          Layer.tap(() => Effect.logInfo(`embedded PGlite database at ${config.dataDir}`))
+          Layer.tap(() => Effect.logInfo(`embedded PGlite database at ${config.dataDir}`)),
+          // Locked before PGlite opens the files, unlocked after it closed them.
+          Layer.provide(config.dataDir.startsWith("memory://") ? Layer.empty : dataDirLock(config.dataDir))
         )
     })
   })

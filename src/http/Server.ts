@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Duration, Effect, Layer } from "effect"
 import { createServer } from "node:http"
@@ -9,6 +9,8 @@ import { AuthThrottle } from "./AuthThrottle.js"
 import { CompressionLive } from "./Compression.js"
 import { DashboardLive } from "./Dashboard.js"
 import { EdgeMiddlewareLive } from "./EdgeMiddleware.js"
+import { OperationsLive } from "./Operations.js"
+import { requestLog } from "./RequestLog.js"
 import { ConversationsLive } from "./handlers/Conversations.js"
 import { ExecutionsLive } from "./handlers/Executions.js"
 import { HealthLive } from "./handlers/Health.js"
@@ -26,6 +28,7 @@ export const ApiLive = Layer.mergeAll(
   HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
   HttpApiScalar.layer({ path: "/docs" }),
   DashboardLive,
+  OperationsLive,
   EdgeMiddlewareLive,
   CompressionLive
 ).pipe(
@@ -36,7 +39,7 @@ export const ApiLive = Layer.mergeAll(
 )
 
 /** Serves ApiLive on whatever `HttpServer` is provided (the real one below, or a test server). */
-export const ServeApi = HttpApiBuilder.serve(HttpMiddleware.logger).pipe(Layer.provide(ApiLive))
+export const ServeApi = HttpApiBuilder.serve(requestLog).pipe(Layer.provide(ApiLive))
 
 /**
  * Node's server with limits against clients that would hold it: a slow or dripping client loses

@@ -33,7 +33,11 @@ const perSecond = (count: number, millis: number) => (millis > 0 ? (count * 1000
  * (done/total, rate, ETA) after every batch.
  */
 export const backfillEmbeddings = Effect.fn("EmbeddingBackfill.run")(function*(
-  options: { readonly batchSize?: number } = {}
+  options: {
+    readonly batchSize?: number
+    /** Told after the count and after every batch (the CLI draws its progress bar with it). */
+    readonly onProgress?: (done: number, total: number) => Effect.Effect<void>
+  } = {}
 ) {
   const sql = yield* SqlClient.SqlClient
   const embeddings = yield* Embeddings
@@ -62,6 +66,8 @@ export const backfillEmbeddings = Effect.fn("EmbeddingBackfill.run")(function*(
     Effect.catchTags({ ParseError: Effect.die, NoSuchElementException: Effect.die })
   )
   const started = yield* Clock.currentTimeMillis
+  const progress = options.onProgress ?? (() => Effect.void)
+  yield* progress(0, total)
   yield* Effect.log(`embedding backfill: ${total} fact(s) without an embedding`).pipe(
     Effect.annotateLogs({ total, batchSize, provider: embeddings.provider })
   )
@@ -91,6 +97,7 @@ export const backfillEmbeddings = Effect.fn("EmbeddingBackfill.run")(function*(
     const done = embedded + skipped
     const rate = perSecond(done, elapsed)
     const remaining = Math.max(0, total - done)
+    yield* progress(done, total)
     yield* Effect.log(
       `embedding backfill: ${done}/${total} (${rate.toFixed(1)}/s, ETA ${rate > 0 ? Math.ceil(remaining / rate) : "?"} s)`
     ).pipe(Effect.annotateLogs({ done, total, embedded, skipped, ratePerSecond: Number(rate.toFixed(1)) }))

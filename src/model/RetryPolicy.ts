@@ -1,5 +1,6 @@
 import { Duration, Effect, Option, Schedule } from "effect"
 import { isTransient, type ModelError, ModelTimeout, retryAfterOf } from "./ModelError.js"
+import { recordModelAttempt } from "../observability/ServiceMetrics.js"
 
 /** Budget of one HTTP attempt; the retries below each get a fresh one. */
 export const attemptTimeout: Duration.Duration = Duration.seconds(30)
@@ -47,6 +48,10 @@ export const withModelRetries = (options: RetryOptions) =>
   )
   const gated = options.gate === undefined ? timed : options.gate(timed)
   return gated.pipe(
+    Effect.tapBoth({
+      onSuccess: () => recordModelAttempt(options.operation, "success", false),
+      onFailure: (error) => recordModelAttempt(options.operation, error._tag, isTransient(error))
+    }),
     Effect.tapError((error) =>
       Effect.logWarning("model attempt failed").pipe(
         Effect.annotateLogs({

@@ -19,6 +19,7 @@ import type { PipelineReport } from "./PipelineReport.js"
 import type { StagePlan } from "./PipelineStep.js"
 import { type BudgetExceeded, describeStop } from "./RunStopped.js"
 import { type CurrentStage, runStages } from "./RunStages.js"
+import { recordRun } from "../observability/ServiceMetrics.js"
 
 export interface ProcessOptions {
   readonly trigger: Trigger
@@ -131,6 +132,8 @@ export const makeOrchestrator = <R>(plan: StagePlan<R>) =>
         })
       }).pipe(
         Effect.scoped,
+        Effect.tap((report) => recordRun(report.status, options.trigger)),
+        Effect.tapErrorTag("PipelineFailed", () => recordRun("failed", options.trigger)),
         Effect.onInterrupt(() =>
           Effect.gen(function*() {
             const interruptedAtMs = yield* Clock.currentTimeMillis
@@ -145,7 +148,8 @@ export const makeOrchestrator = <R>(plan: StagePlan<R>) =>
           }).pipe(Effect.orDie)
         ),
         Effect.withSpan("PipelineOrchestrator.execute", { attributes: { conversation_id: claim.conversationId } }),
-        Effect.annotateLogs({ conversation_id: claim.conversationId, execution_id: executionId })
+        // Every line of a run names it; `stage` is null outside a stage (RunStages sets it inside one).
+        Effect.annotateLogs({ conversation_id: claim.conversationId, execution_id: executionId, user_id: claim.userId, stage: null })
       )
 
     const complete = (

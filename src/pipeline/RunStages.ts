@@ -4,6 +4,7 @@ import type { ExecutionRepository, StageResult, StageResults } from "../runs/Exe
 import type { CriticalStageError, CriticalStageName, EarlierOutputs, PipelineRun, StageName } from "./Stage.js"
 import { criticalTimedOut, recoverableTimedOut, type StagePlan } from "./PipelineStep.js"
 import * as Deadline from "../model/Deadline.js"
+import { recordStage } from "../observability/ServiceMetrics.js"
 
 /** A recoverable stage gets one more try, half a second later (DOMAIN.md's game rule). */
 export const RecoverableRetry = Schedule.addDelay(Schedule.recurs(1), () => "500 millis")
@@ -61,6 +62,7 @@ export const runStages = <R>(input: {
         const outcome = yield* (retry ? Effect.retry(timed, RecoverableRetry) : timed).pipe(
           Deadline.within(deadlineMs),
           Effect.provide(context),
+          Effect.annotateLogs("stage", stage.name),
           Effect.either
         )
         const durationMs = (yield* Clock.currentTimeMillis) - startedAtMs
@@ -69,6 +71,7 @@ export const runStages = <R>(input: {
           onRight: () => ({ status: "success", success: true, duration_ms: durationMs, error: null })
         })
         results = { ...results, [stage.name]: result }
+        yield* recordStage(stage.name, result.status === "success" ? "success" : "failed", durationMs)
         yield* executions.recordStage(run.executionId, stage.name, result)
         return { outcome, startedAtMs }
       })

@@ -278,8 +278,10 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           userId,
           conversationId: null,
           source: "decay",
-          // The row is locked: its last interaction is the one the deducted hours count from.
-          player: sql`decay_anchor_at = ${locked.value.last_interaction_at}, decay_hours_deducted = ${change.value.hoursDeducted}`
+          // The row is locked: its last interaction is the one the deducted hours count from. Copied
+          // in SQL, not sent back from JavaScript, whose Date would drop the microseconds and make
+          // the next run see a new interaction (and deduct again).
+          player: sql`decay_anchor_at = last_interaction_at, decay_hours_deducted = ${change.value.hoursDeducted}`
         })
         return change
       })).pipe(Effect.catchTag("ParseError", Effect.die))

@@ -3,6 +3,7 @@ import { Duration, Effect, Schema } from "effect"
 import { AppConfig } from "../config/AppConfig.js"
 import type { Claim } from "./ConversationLeases.js"
 import { Instance } from "../config/Instance.js"
+import { recordClaims } from "../observability/ServiceMetrics.js"
 
 /**
  * The claim the stream and the process-conversations task share: take up to `limit` conversations
@@ -146,6 +147,7 @@ export class ConversationClaims extends Effect.Service<ConversationClaims>()("af
           )
         }
       }
+      yield* recordClaims("due", claims.length)
       if (claims.length > 0) {
         yield* Effect.logDebug("claimed due conversations").pipe(
           Effect.annotateLogs({ claimed: claims.length, limit, instance_id: instance.id })

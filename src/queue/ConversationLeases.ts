@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Data, Duration, Effect } from "effect"
 import { isFinalAttempt, retryDelayMs } from "./RetryBackoff.js"
 import { AppConfig } from "../config/AppConfig.js"
+import { recordClaims } from "../observability/ServiceMetrics.js"
 
 /**
  * Leases make "at most one run at a time" hold across instances. A run holds two leases under
@@ -83,6 +84,7 @@ export class ConversationLeases extends Effect.Service<ConversationLeases>()("af
           owner: input.owner,
           attempt: claimed?.processing_attempts ?? 1
         }
+        yield* recordClaims("named", 1)
         return claim
       }))
     })

@@ -4,7 +4,8 @@ import { mkdtemp, readdir, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { freshDatabaseUrl, postgresAvailable } from "../support/Db.js"
-import { runToExit, startService } from "../support/ServiceProcess.js"
+import { builtEntry, devEntry, type Entry, runToExit, startService } from "../support/ServiceProcess.js"
+import { buildOnce } from "./build.js"
 
 /**
  * `npm start` as an operator runs it: no DATABASE_URL (the embedded database under DATA_DIR), no
@@ -13,25 +14,42 @@ import { runToExit, startService } from "../support/ServiceProcess.js"
  */
 
 describe("the service as a process", () => {
-  it.scopedLive("starts on the embedded database with nothing configured and answers its health probe", () =>
+  const startsEmbedded = (entry: Entry) =>
     Effect.gen(function*() {
       const dataDir = yield* Effect.acquireRelease(
         Effect.promise(() => mkdtemp(join(tmpdir(), "aftertalk-embedded-"))),
         (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
       )
-      const service = yield* startService("embedded", { DATA_DIR: join(dataDir, "data") }, { readyWithin: "30 seconds" })
+      const service = yield* startService("embedded", { DATA_DIR: join(dataDir, "data") }, { readyWithin: "90 seconds", entry })
 
       const health = yield* service.send("GET", "/pipeline/health")
       expect(health.status).toBe(200)
       expect(health.json).toMatchObject({ status: "healthy", database: "ok", stream: "running", queue_depth: 0 })
+      // The probes an orchestrator uses: alive, and ready (database up, migrations applied).
+      expect((yield* service.send("GET", "/livez")).status).toBe(200)
+      const ready = yield* service.send("GET", "/readyz")
+      expect(ready.status).toBe(200)
+      expect(ready.json).toMatchObject({ ready: true, database: "ok", migrations: "applied", shutting_down: false })
       // The embedded database lives where DATA_DIR says, not in the working directory.
       expect((yield* Effect.promise(() => readdir(join(dataDir, "data")))).length).toBeGreaterThan(0)
+      // The dashboard's files are found (the build copies them next to the compiled code).
+      expect((yield* service.send("GET", "/dashboard")).status).toBe(200)
       // Without TASK_SECRET the API still refuses strangers.
       expect((yield* service.send("GET", `/users/${crypto.randomUUID()}`)).status).toBe(401)
 
       const exit = yield* service.stop("SIGTERM")
       expect(exit).toEqual({ code: 0, signal: null })
-    }), 60_000)
+      // Not a TTY: every line the service wrote is one JSON object.
+      const lines = (yield* service.stdout).split("\n").filter((line) => line !== "")
+      expect(lines.length).toBeGreaterThan(0)
+      for (const line of lines) expect(() => JSON.parse(line)).not.toThrow()
+    })
+
+  it.scopedLive("starts on the embedded database with nothing configured and answers its probes", () =>
+    startsEmbedded(devEntry), 120_000)
+
+  it.scopedLive("the built service (node dist/Main.js serve, what npm start runs) starts the same way", () =>
+    Effect.zipRight(buildOnce, startsEmbedded(builtEntry)), 240_000)
 
   it.live("stops with one line naming a malformed setting, exit code 1 and no stack trace", () =>
     Effect.gen(function*() {

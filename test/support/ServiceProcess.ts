@@ -4,8 +4,9 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { join } from "node:path"
 
 /**
- * The real service as a child process, `node --import tsx src/Main.ts` (what `npm start` runs,
- * minus npx), for tests of what only a process has: start-up, exit codes, signals, a crash.
+ * The real service as a child process, `node --import tsx src/Main.ts` (the sources; `builtEntry`
+ * runs `dist/` as `npm start` does, `cliEntry` a command of the CLI), for tests of what only a
+ * process has: start-up, exit codes, signals, a crash.
  *
  * - The child gets only the variables it is given (plus PATH, HOME, TMPDIR): nothing of the
  *   developer's environment (a DATABASE_URL, an OPENAI_API_KEY) leaks into it. PORT defaults
@@ -18,6 +19,18 @@ import { join } from "node:path"
  */
 
 const repoRoot = join(import.meta.dirname, "..", "..")
+
+/** How the child is started: node's arguments. The default is the development entry through tsx. */
+export type Entry = ReadonlyArray<string>
+
+/** `aftertalk` from the sources: what `npm run dev` runs (no command = serve). */
+export const devEntry: Entry = ["--import", "tsx", "src/Main.ts"]
+
+/** The built service, as `npm start` runs it (needs `npm run build` first). */
+export const builtEntry: Entry = ["--enable-source-maps", "dist/Main.js", "serve"]
+
+/** A command of the CLI from the sources, e.g. `cliEntry("demo")`. */
+export const cliEntry = (...args: ReadonlyArray<string>): Entry => [...devEntry, ...args]
 
 /** How a child ended: its exit code, or the signal that killed it. */
 export interface ProcessExit {
@@ -106,7 +119,11 @@ const childEnv = (env: Readonly<Record<string, string>>): Record<string, string>
  * Spawns the service with `env` for the current scope. The scope's end kills it (SIGKILL) unless
  * it already exited, and prints its output if the scope failed.
  */
-export const spawnService = (name: string, env: Readonly<Record<string, string>>): Effect.Effect<
+export const spawnService = (
+  name: string,
+  env: Readonly<Record<string, string>>,
+  entry: Entry = devEntry
+): Effect.Effect<
   Child & { readonly listening: Effect.Effect<string> },
   never,
   Scope.Scope
@@ -117,14 +134,14 @@ export const spawnService = (name: string, env: Readonly<Record<string, string>>
     let heard = false
     const watchListening = (text: () => string) => {
       if (heard) return
-      const found = /Listening on (http:\/\/\S+)/.exec(text().replace(ansi, ""))
+      const found = /Listening on (http:\/\/[^\s"]+)/.exec(text().replace(ansi, ""))
       if (found?.[1] === undefined) return
       heard = true
       Deferred.unsafeDone(listening, Exit.succeed(found[1]))
     }
     const { child, stderr, stdout } = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const spawned = spawn(process.execPath, ["--import", "tsx", "src/Main.ts"], {
+        const spawned = spawn(process.execPath, [...entry], {
           cwd: repoRoot,
           env: childEnv(env),
           stdio: ["ignore", "pipe", "pipe"]
@@ -163,10 +180,14 @@ export const spawnService = (name: string, env: Readonly<Record<string, string>>
   })
 
 /** Runs the service with `env` until it exits on its own (e.g. a start-up failure). */
-export const runToExit = (env: Readonly<Record<string, string>>, within: Duration.DurationInput = "45 seconds") =>
+export const runToExit = (
+  env: Readonly<Record<string, string>>,
+  within: Duration.DurationInput = "45 seconds",
+  entry: Entry = devEntry
+) =>
   Effect.scoped(
     Effect.gen(function*() {
-      const child = yield* spawnService("aftertalk", env)
+      const child = yield* spawnService("aftertalk", env, entry)
       const exit = yield* child.exited.pipe(
         Effect.timeoutFail({
           duration: within,
@@ -212,11 +233,11 @@ const request = (url: string) =>
 export const startService = (
   name: string,
   env: Readonly<Record<string, string>>,
-  options: { readonly readyWithin?: Duration.DurationInput } = {}
+  options: { readonly readyWithin?: Duration.DurationInput; readonly entry?: Entry } = {}
 ): Effect.Effect<ServiceProcess, ServiceProcessError, Scope.Scope> =>
   Effect.gen(function*() {
     const readyWithin = options.readyWithin ?? "45 seconds"
-    const child = yield* spawnService(name, env)
+    const child = yield* spawnService(name, env, options.entry)
     const failure = (why: string) =>
       Effect.gen(function*() {
         const output = `${yield* child.stdout}\n${yield* child.stderr}`

@@ -7,6 +7,7 @@ import { ModelRateLimiter } from "../ModelRateLimiter.js"
 import { fromOpenAiError } from "./OpenAiErrors.js"
 import type { OpenAiSettings } from "./OpenAiSettings.js"
 import { clientBackstopTimeout, withModelRetries } from "../RetryPolicy.js"
+import { recordTokens } from "../../observability/ServiceMetrics.js"
 
 /**
  * The two OpenAI endpoints aftertalk uses, each call passing the shared rate limiter, with a
@@ -51,8 +52,12 @@ export const makeOpenAiClient = (settings: OpenAiSettings): Effect.Effect<OpenAi
     return {
       settings,
       createChatCompletion: (body, estimatedTokens) =>
-        request("chat.completions", estimatedTokens, (signal) => client.chat.completions.create(body, { signal })),
+        request("chat.completions", estimatedTokens, (signal) => client.chat.completions.create(body, { signal })).pipe(
+          Effect.tap((completion) => recordTokens("chat.completions", completion.usage))
+        ),
       createEmbeddings: (body, estimatedTokens) =>
-        request("embeddings", estimatedTokens, (signal) => client.embeddings.create(body, { signal }))
+        request("embeddings", estimatedTokens, (signal) => client.embeddings.create(body, { signal })).pipe(
+          Effect.tap((response) => recordTokens("embeddings", response.usage))
+        )
     }
   })

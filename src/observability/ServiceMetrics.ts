@@ -1,0 +1,100 @@
+import { Effect, Metric, MetricBoundaries } from "effect"
+
+/**
+ * Every metric aftertalk exports, defined once. They are Effect `Metric`s (cheap in-process
+ * counters and histograms); `Telemetry.ts` hands them to OpenTelemetry, which `GET /metrics`
+ * serves as Prometheus text. Labels are few and bounded (a status, a stage, a route template),
+ * never an id, so the series count stays small. The record helpers below are the only writers.
+ */
+
+/** Seconds from 5 ms to about 80 s: a stage, a model call or a whole run. */
+const durationBoundaries = MetricBoundaries.exponential({ start: 0.005, factor: 2, count: 15 })
+
+export const pipelineRuns = Metric.counter("aftertalk_pipeline_runs", {
+  description: "Finished pipeline runs by status (success, partial_success, failed) and trigger",
+  incremental: true
+})
+
+export const stageDuration = Metric.histogram(
+  "aftertalk_stage_duration_seconds",
+  durationBoundaries,
+  "Time one stage took, by stage and outcome (success, failed)"
+)
+
+export const queueDepth = Metric.gauge("aftertalk_queue_depth", {
+  description: "Conversations waiting to be claimed (measured when /metrics is read)"
+})
+
+export const queueOldestAge = Metric.gauge("aftertalk_queue_oldest_age_seconds", {
+  description: "How long the oldest claimable conversation has waited (0 when the queue is empty)"
+})
+
+export const claims = Metric.counter("aftertalk_claims", {
+  description: "Conversations claimed for a run, by kind: due (stream and tasks) or named (HTTP, CLI)",
+  incremental: true
+})
+
+export const modelRequests = Metric.counter("aftertalk_model_requests", {
+  description: "Model request attempts by operation and outcome (success or the error's kind)",
+  incremental: true
+})
+
+export const modelRetries = Metric.counter("aftertalk_model_retries", {
+  description: "Model request attempts that failed transiently and will be tried again, by operation",
+  incremental: true
+})
+
+export const modelRateLimited = Metric.counter("aftertalk_model_rate_limited", {
+  description: "429 answers from the model provider, by operation",
+  incremental: true
+})
+
+export const modelTokens = Metric.counter("aftertalk_model_tokens", {
+  description: "Tokens the provider reported, by operation and kind (prompt, completion)",
+  incremental: true
+})
+
+export const httpRequests = Metric.counter("aftertalk_http_requests", {
+  description: "HTTP requests by method, route template and status",
+  incremental: true
+})
+
+export const httpDuration = Metric.histogram(
+  "aftertalk_http_request_duration_seconds",
+  durationBoundaries,
+  "Time to answer an HTTP request, by method and route template"
+)
+
+const tagged = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>, tags: Record<string, string>) =>
+  Object.entries(tags).reduce((tagging, [key, value]) => Metric.tagged(tagging, key, value), metric)
+
+export const recordRun = (status: string, trigger: string) =>
+  Metric.increment(tagged(pipelineRuns, { status, trigger }))
+
+export const recordStage = (stage: string, outcome: "success" | "failed", durationMs: number) =>
+  Metric.update(tagged(stageDuration, { stage, outcome }), durationMs / 1000)
+
+export const recordClaims = (kind: "due" | "named", count: number) =>
+  count > 0 ? Metric.incrementBy(tagged(claims, { kind }), count) : Effect.void
+
+export const recordQueue = (depth: number, oldestAgeSeconds: number | null) =>
+  Effect.zipRight(Metric.set(queueDepth, depth), Metric.set(queueOldestAge, oldestAgeSeconds ?? 0))
+
+export const recordModelAttempt = (operation: string, outcome: string, retried: boolean) =>
+  Effect.all([
+    Metric.increment(tagged(modelRequests, { operation, outcome })),
+    outcome === "ModelRateLimited" ? Metric.increment(tagged(modelRateLimited, { operation })) : Effect.void,
+    retried ? Metric.increment(tagged(modelRetries, { operation })) : Effect.void
+  ], { discard: true })
+
+export const recordTokens = (operation: string, usage: { readonly prompt_tokens?: number; readonly completion_tokens?: number } | undefined) =>
+  usage === undefined ? Effect.void : Effect.all([
+    Metric.incrementBy(tagged(modelTokens, { operation, kind: "prompt" }), usage.prompt_tokens ?? 0),
+    Metric.incrementBy(tagged(modelTokens, { operation, kind: "completion" }), usage.completion_tokens ?? 0)
+  ], { discard: true })
+
+export const recordHttp = (method: string, route: string, status: number, durationMs: number) =>
+  Effect.zipRight(
+    Metric.increment(tagged(httpRequests, { method, route, status: String(status) })),
+    Metric.update(tagged(httpDuration, { method, route }), durationMs / 1000)
+  )
