@@ -52,7 +52,7 @@ describe.skipIf(!postgresAvailable)("SIGKILL storm over three instances", () => 
       const env = faultEnv(url)
       // Replacements are not waited for: the next kill may well hit an instance still starting.
       const launch = (slot: number, generation: number) => spawnService(`instance-${slot}`, { ...env, INSTANCE_ID: `fault-${slot}-${generation}` })
-      const running: Array<Child> = yield* Effect.forEach(Array.from({ length: instances }, (_, i) => i), (i) => launch(i, 0))
+      const running: Array<Child & { readonly listening: Effect.Effect<string> }> = yield* Effect.forEach(Array.from({ length: instances }, (_, i) => i), (i) => launch(i, 0))
       const start = yield* Clock.currentTimeMillis
       let kills = 0
       // When each instance died: a run it left open ended then, whatever its row says.
@@ -81,6 +81,8 @@ describe.skipIf(!postgresAvailable)("SIGKILL storm over three instances", () => 
       )
       const tookMs = (yield* Clock.currentTimeMillis) - start
       for (const child of running) {
+        // A replacement still starting has no SIGTERM handler yet: stop it once it listens.
+        yield* child.listening
         yield* child.kill("SIGTERM")
         expect(yield* child.exited).toEqual({ code: 0, signal: null })
       }
