@@ -12,7 +12,7 @@ import { AppConfig } from "../src/config/AppConfig.js"
  * PostgreSQL answers.
  */
 
-export const benchSecret = "bench-secret"
+export const benchSecret = "bench-secret-of-aftertalk"
 const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 
 const admin = (text: string) =>

@@ -1,6 +1,7 @@
 import { ConfigError, Effect, Layer, Option } from "effect"
 import { ApplicationLive } from "./AppLayer.js"
 import { AppConfig, describeConfigError } from "./config/AppConfig.js"
+import { redactSecrets } from "./config/Redaction.js"
 import { HttpLive } from "./http/Server.js"
 import { chooseFormat, loggingLayer } from "./observability/Logging.js"
 import { tracingLayer } from "./observability/Telemetry.js"
@@ -49,7 +50,7 @@ export const describeFailure = (error: unknown): Option.Option<string> => {
   const message = "message" in error && typeof error.message === "string" ? error.message : String(error._tag)
   switch (error._tag) {
     case "SqlError":
-      return Option.some(`cannot use the database (${message}${cause === undefined ? "" : `: ${cause}`}); check DATABASE_URL`)
+      return Option.some(redactSecrets(`cannot use the database (${message}${cause === undefined ? "" : `: ${cause}`}); check DATABASE_URL`))
     case "MigrationError":
       return Option.some(`database migration failed: ${message}`)
     case "ServeError":

@@ -66,13 +66,13 @@ describe("configuration", () => {
       const config = yield* load({
         STALE_AFTER: "90 seconds",
         PIPELINE_TIMEOUT: "45000",
-        TASK_SECRET: "s3cret",
+        TASK_SECRET: "s3cret-of-sixteen-chars",
         UNIFIED_PIPELINE_ENABLED: "false"
       })
       expect(Duration.toMillis(config.staleAfter)).toBe(90_000)
       expect(Duration.toMillis(config.pipelineTimeout)).toBe(45_000)
       expect(config.pipelineEnabled).toBe(false)
-      expect(Option.map(config.taskSecret, Redacted.value)).toEqual(Option.some("s3cret"))
+      expect(Option.map(config.taskSecret, Redacted.value)).toEqual(Option.some("s3cret-of-sixteen-chars"))
       expect(String(config.taskSecret)).not.toContain("s3cret")
     }))
 
@@ -83,7 +83,9 @@ describe("configuration", () => {
     [{ UNIFIED_PIPELINE_ENABLED: "maybe" }, "UNIFIED_PIPELINE_ENABLED: expected true or false"],
     [{ EMBEDDING_DIMENSIONS: "4096" }, "EMBEDDING_DIMENSIONS: expected a whole number from 1 to 2000"],
     [{ OPENAI_BASE_URL: "not a url" }, "OPENAI_BASE_URL: expected a URL"],
-    [{ PIPELINE_TIMEOUT: "0" }, "PIPELINE_TIMEOUT: expected a positive duration"]
+    [{ PIPELINE_TIMEOUT: "0" }, "PIPELINE_TIMEOUT: expected a positive duration"],
+    [{ TASK_SECRET: "short-secret" }, "TASK_SECRET: expected at least 16 characters (the value is not shown)"],
+    [{ HTTP_MAX_CONNECTIONS: "0" }, "HTTP_MAX_CONNECTIONS: expected a whole number from 1 to 1000000"]
   ]
 
   it.effect.each(malformed)("a malformed value names the variable and what was expected: %o", ([env, expected]) =>
@@ -91,6 +93,8 @@ describe("configuration", () => {
       const message = yield* failure(env)
       expect(message.startsWith(expected)).toBe(true)
       expect(message.split("\n")).toHaveLength(1)
+      // A secret's value is never echoed, even when it is refused.
+      if (env.TASK_SECRET !== undefined) expect(message).not.toContain(env.TASK_SECRET)
     }))
 
   it.effect("an empty secret counts as unset: OPENAI_API_KEY= runs the offline provider", () =>

@@ -1,4 +1,5 @@
 import { Config, ConfigError, Duration, Effect, Either, Option, Redacted } from "effect"
+import { displayUrl } from "./Redaction.js"
 
 /**
  * Every setting of API.md's configuration table, read once at start-up so that a malformed value
@@ -75,10 +76,22 @@ const secret = (name: string) =>
     Config.map((value) => Option.map(Option.filter(value, (raw) => raw.trim() !== ""), (raw) => Redacted.make(raw.trim())))
   )
 
+/** The API's bearer secret: long enough not to be guessed, and never echoed in the error. */
+export const minTaskSecretLength = 16
+
+const taskSecret = (name: string) =>
+  secret(name).pipe(
+    Config.mapOrFail((value) =>
+      Option.isSome(value) && Redacted.value(value.value).length < minTaskSecretLength
+        ? Either.left(ConfigError.InvalidData([name], `expected at least ${minTaskSecretLength} characters (the value is not shown)`))
+        : Either.right(value)
+    )
+  )
+
 const url = (name: string) =>
   Config.option(
     nonEmpty(name).pipe(
-      Config.mapOrFail((raw) => (URL.canParse(raw) ? Either.right(raw) : fail(name, "a URL", raw)))
+      Config.mapOrFail((raw) => (URL.canParse(raw) ? Either.right(raw) : fail(name, "a URL", displayUrl(raw))))
     )
   )
 
@@ -88,7 +101,7 @@ const settings = {
   host: nonEmpty("HOST").pipe(Config.withDefault("127.0.0.1")),
   databaseUrl: secret("DATABASE_URL"),
   dataDir: nonEmpty("DATA_DIR").pipe(Config.withDefault("./data")),
-  taskSecret: secret("TASK_SECRET"),
+  taskSecret: taskSecret("TASK_SECRET"),
   openAiApiKey: secret("OPENAI_API_KEY"),
   openAiBaseUrl: url("OPENAI_BASE_URL"),
   chatModel: nonEmpty("OPENAI_CHAT_MODEL").pipe(Config.withDefault("gpt-4o-mini")),
@@ -110,6 +123,12 @@ const settings = {
   leaseDuration: duration("LEASE_DURATION", "60 seconds"),
   shutdownGrace: duration("SHUTDOWN_GRACE", "20 seconds"),
   instanceId: Config.option(nonEmpty("INSTANCE_ID")),
+  // The HTTP server's limits against slow or greedy clients (Server.ts).
+  httpHeadersTimeout: duration("HTTP_HEADERS_TIMEOUT", "20 seconds"),
+  httpRequestTimeout: duration("HTTP_REQUEST_TIMEOUT", "60 seconds"),
+  httpKeepAliveTimeout: duration("HTTP_KEEP_ALIVE_TIMEOUT", "5 seconds"),
+  httpMaxConnections: integer("HTTP_MAX_CONNECTIONS", 1024, 1, 1_000_000),
+  authFailuresPerMinute: integer("AUTH_FAILURES_PER_MINUTE", 10, 1, 1_000_000),
   // Observability: unset LOG_FORMAT means JSON unless stdout is a terminal.
   logFormat: Config.option(oneOf("LOG_FORMAT", ["json", "pretty"])),
   // Unset: info for the service, warnings only for command-line tools.

@@ -1,5 +1,5 @@
 import { SqlClient, SqlSchema, type Statement } from "@effect/sql"
-import { Data, Effect, Option, Schema } from "effect"
+import { Chunk, Data, Effect, Option, Schema } from "effect"
 import { EmotionalTone } from "../game/EmotionalTone.js"
 import {
   type AppendedMessage,
@@ -14,6 +14,9 @@ import {
   TranscriptMessage,
   type VoiceTurn
 } from "./ConversationModel.js"
+
+/** Rows per INSERT of a call's transcript, well under PostgreSQL's parameter limit. */
+const rowsPerInsert = 2_000
 
 /**
  * Conversations and their messages: the only code that writes `conversations` and `messages`
@@ -176,17 +179,20 @@ export class ConversationRepository extends Effect.Service<ConversationRepositor
         execute: (callId) => sql`SELECT id FROM conversations WHERE platform = 'voice' AND external_id = ${callId}`
       })
 
+      // One multi-row INSERT per chunk: PostgreSQL takes at most 65,535 parameters per statement
+      // (13,107 rows of five), and a long call (14,000 turns) must still be a handful of statements.
       const insertMessages = (conversationId: string, turns: ReadonlyArray<VoiceTurn>) =>
-        turns.length === 0 ? Effect.void : sql`
-          INSERT INTO messages ${
-          sql.insert(turns.map((turn, index) => ({
-            conversation_id: conversationId,
-            seq: index + 1,
-            role: turn.role,
-            content: turn.content,
-            sent_at: turn.sentAt
-          })))
-        }`.pipe(Effect.asVoid)
+        Effect.forEach(Chunk.chunksOf(Chunk.fromIterable(turns.map((turn, index) => ({ turn, seq: index + 1 }))), rowsPerInsert), (chunk) =>
+          sql`
+            INSERT INTO messages ${
+            sql.insert(Chunk.toReadonlyArray(chunk).map(({ seq, turn }) => ({
+              conversation_id: conversationId,
+              seq,
+              role: turn.role,
+              content: turn.content,
+              sent_at: turn.sentAt
+            })))
+          }`, { discard: true })
 
       /**
        * Stores the call once; a call id seen before is a duplicate. None when the player is unknown.

@@ -1,15 +1,14 @@
-import { HttpIncomingMessage, HttpMethod, HttpServerRequest } from "@effect/platform"
+import { HttpMethod, HttpServerRequest } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Effect, Option } from "effect"
 import type { IncomingMessage } from "node:http"
 import { InvalidRequest, type PayloadTooLarge } from "./Errors.js"
 
 /**
- * MAX_BODY_BYTES. A body with a Content-Length over the limit is refused before it is read. A
- * chunked body (no Content-Length) is read here up to the limit: past it, the rest is left to
- * drain unread and the client gets its 413. (The platform's own `MaxBodySize` guard destroys the
- * socket when it trips, so the client would see a reset instead of an answer; it stays set as a
- * second guard for bodies with a Content-Length, which Node already reads to exactly that length.)
+ * MAX_BODY_BYTES. A body with a Content-Length over the limit is refused before it is read. Any
+ * other body is read here up to the limit: past it, the rest is left to drain unread and the
+ * client gets its 413. (The platform's own `MaxBodySize` guard destroys the socket when it trips,
+ * so the client would see a reset instead of an answer.)
  */
 
 type Read = { readonly _tag: "Body"; readonly bytes: Buffer } | { readonly _tag: "TooLarge" } | { readonly _tag: "Broken" }
@@ -56,25 +55,39 @@ const withBody = (request: HttpServerRequest.HttpServerRequest, bytes: Buffer) =
   )
 }
 
-/** Runs `app` only when the request's body fits within `maxBytes`; otherwise fails with `tooLarge`. */
-export const limitBody = (maxBytes: number, tooLarge: PayloadTooLarge) =>
-<A, E, R>(app: Effect.Effect<A, E, R>) =>
+/**
+ * Runs `app` only when the request's body fits within `maxBytes` and passes `inspect`; otherwise
+ * fails with `tooLarge` or `inspect`'s error. The body is read here, once, and `app` sees the same
+ * request over those bytes (its remote address kept), so a check on the body never costs a second read.
+ */
+export const limitBody = <E, R2>(
+  maxBytes: number,
+  tooLarge: PayloadTooLarge,
+  inspect: (body: Buffer) => Effect.Effect<void, E, R2>
+) =>
+<A, E1, R>(app: Effect.Effect<A, E1, R>) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (!HttpMethod.hasBody(request.method)) return yield* app
     const declared = request.headers["content-length"]
-    if (declared !== undefined) {
-      if (Number(declared) > maxBytes) return yield* tooLarge
-      return yield* app.pipe(HttpIncomingMessage.withMaxBodySize(Option.some(maxBytes)))
+    if (declared !== undefined && Number(declared) > maxBytes) return yield* tooLarge
+    // No body: nothing to check, and the platform reads an absent body as `null` only from Node's request.
+    if (declared === undefined ? request.headers["transfer-encoding"] === undefined : Number(declared) === 0) {
+      return yield* app
     }
-    if (request.headers["transfer-encoding"] === undefined) return yield* app
     const read = yield* readCapped(NodeHttpServerRequest.toIncomingMessage(request), maxBytes)
     switch (read._tag) {
       case "TooLarge":
         return yield* tooLarge
       case "Broken":
         return yield* new InvalidRequest({ message: "The request body could not be read to its end; send it again." })
-      case "Body":
-        return yield* app.pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, withBody(request, read.bytes)))
+      case "Body": {
+        yield* inspect(read.bytes)
+        const reread = Option.match(request.remoteAddress, {
+          onNone: () => withBody(request, read.bytes),
+          onSome: (remoteAddress) => withBody(request, read.bytes).modify({ remoteAddress })
+        })
+        return yield* app.pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, reread))
+      }
     }
   })

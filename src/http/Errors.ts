@@ -64,3 +64,10 @@ export class Unavailable extends Schema.TaggedError<Unavailable>()(
   { error: Schema.tag("unavailable"), message: Schema.String },
   HttpApiSchema.annotations({ status: 503, description: "The database cannot be used right now; retry after Retry-After seconds" })
 ) {}
+
+/** Too many failed attempts at the bearer secret from one address (AuthThrottle.ts). */
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()(
+  "TooManyRequests",
+  { error: Schema.tag("too_many_requests"), message: Schema.String, retry_after_seconds: Schema.Int },
+  HttpApiSchema.annotations({ status: 429, description: "Too many failed attempts at the bearer secret; retry after Retry-After seconds" })
+) {}

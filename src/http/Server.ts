@@ -1,10 +1,11 @@
 import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { AppConfig } from "../config/AppConfig.js"
 import { Api } from "./Api.js"
 import { AuthorizationLive } from "./Authorization.js"
+import { AuthThrottle } from "./AuthThrottle.js"
 import { CompressionLive } from "./Compression.js"
 import { DashboardLive } from "./Dashboard.js"
 import { EdgeMiddlewareLive } from "./EdgeMiddleware.js"
@@ -33,18 +34,45 @@ export const ApiLive = Layer.mergeAll(
 ).pipe(
   Layer.provideMerge(HttpApiBuilder.api(Api)),
   Layer.provide([UsersLive, ConversationsLive, HealthLive, PipelineLive, ExecutionsLive, TasksLive, MemoryLive, VoiceLive]),
-  Layer.provide(AuthorizationLive)
+  Layer.provide(AuthorizationLive),
+  Layer.provide(AuthThrottle.Default)
 )
 
 /** Serves ApiLive on whatever `HttpServer` is provided (the real one below, or a test server). */
 export const ServeApi = HttpApiBuilder.serve(requestLog).pipe(Layer.provide(ApiLive))
 
-/** The HTTP server on HOST:PORT. */
-export const HttpLive = ServeApi.pipe(
-  HttpServer.withLogAddress,
-  Layer.provide(
-    Layer.unwrapEffect(
-      Effect.map(AppConfig, (config) => NodeHttpServer.layer(createServer, { port: config.port, host: config.host }))
+/**
+ * Node's server with limits against clients that would hold it: a slow or dripping client loses
+ * its connection after the headers or request timeout, an idle keep-alive connection after its
+ * own, and past HTTP_MAX_CONNECTIONS new connections are refused. On shutdown, idle connections
+ * are closed at once and the rest are destroyed once SHUTDOWN_GRACE has passed, so no client can
+ * keep the process alive (Node's `close` otherwise waits for every connection to end).
+ */
+const NodeServerLive = Layer.unwrapScoped(
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const millis = (duration: Duration.Duration) => Math.max(1, Math.round(Duration.toMillis(duration)))
+    const requestTimeout = millis(config.httpRequestTimeout)
+    const server = createServer({
+      // Node refuses a headers timeout longer than the request timeout.
+      headersTimeout: Math.min(millis(config.httpHeadersTimeout), requestTimeout),
+      requestTimeout,
+      keepAliveTimeout: millis(config.httpKeepAliveTimeout),
+      // How often Node checks the two timeouts above (30 s by default, which would stretch them).
+      connectionsCheckingInterval: 1_000
+    })
+    server.maxConnections = config.httpMaxConnections
+    const closeConnectionsOnShutdown = Layer.scopedDiscard(Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        server.closeIdleConnections()
+        setTimeout(() => server.closeAllConnections(), millis(config.shutdownGrace)).unref()
+      })
+    ))
+    return closeConnectionsOnShutdown.pipe(
+      Layer.provideMerge(NodeHttpServer.layer(() => server, { port: config.port, host: config.host }))
     )
-  )
+  })
 )
+
+/** The HTTP server on HOST:PORT. */
+export const HttpLive = ServeApi.pipe(HttpServer.withLogAddress, Layer.provide(NodeServerLive))

@@ -14,7 +14,17 @@ export const transcriptionEventType = "post_call_transcription"
 /** Decoded first, so that an event of another type need not match the transcription schema. */
 export const WebhookEnvelope = Schema.Struct({ type: Schema.String })
 
-const Seconds = Schema.Number.pipe(Schema.nonNegative())
+/**
+ * Every number that becomes a time is bounded, so that each `Date` made from it is valid and
+ * storable: unix seconds up to the year 9999, offsets within a call up to a day.
+ */
+const UnixSeconds = Schema.Number.pipe(Schema.finite(), Schema.between(0, 253_402_300_799))
+const Seconds = Schema.Number.pipe(Schema.finite(), Schema.between(0, 86_400))
+
+/** A string stored as is: PostgreSQL's `text` cannot hold NUL. */
+const NoNul = Schema.String.pipe(
+  Schema.filter((text) => !text.includes("\u0000"), { message: () => "Expected text without NUL characters" })
+)
 
 /** Who spoke in ElevenLabs' words: the player or the agent (Nikita). */
 const Speaker = Schema.Literal("user", "agent")
@@ -28,14 +38,14 @@ const TranscriptTurn = Schema.Struct({
 
 export const TranscriptionEvent = Schema.Struct({
   type: Schema.Literal(transcriptionEventType),
-  event_timestamp: Schema.Int.pipe(Schema.positive()),
+  event_timestamp: Schema.Int.pipe(Schema.positive(), Schema.lessThanOrEqualTo(253_402_300_799)),
   data: Schema.Struct({
-    agent_id: Schema.String,
-    conversation_id: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
-    status: Schema.String,
+    agent_id: NoNul,
+    conversation_id: NoNul.pipe(Schema.minLength(1), Schema.maxLength(200)),
+    status: NoNul,
     transcript: Schema.Array(TranscriptTurn),
     metadata: Schema.optional(Schema.Struct({
-      start_time_unix_secs: Schema.optional(Seconds),
+      start_time_unix_secs: Schema.optional(UnixSeconds),
       call_duration_secs: Schema.optional(Seconds)
     })),
     conversation_initiation_client_data: Schema.Struct({

@@ -5,6 +5,7 @@ import { ModelRateLimiter } from "./ModelRateLimiter.js"
 import { offlineLanguageModel } from "./offline/OfflineLanguageModel.js"
 import { makeOpenAiLanguageModel } from "./openai/OpenAiLanguageModel.js"
 import { type OpenAiSettings, openAiSettingsOf } from "./openai/OpenAiSettings.js"
+import { displayUrl } from "../config/Redaction.js"
 
 /**
  * A request for JSON shaped by `schema`. `name` identifies the task ("extraction", "life_events"):
@@ -60,7 +61,7 @@ export class LanguageModel extends Effect.Service<LanguageModel>()("aftertalk/La
     const settings = openAiSettingsOf(yield* AppConfig)
     if (Option.isSome(settings)) {
       yield* Effect.logInfo("language model: OpenAI").pipe(
-        Effect.annotateLogs({ model: settings.value.chatModel, baseUrl: Option.getOrElse(settings.value.baseUrl, () => "default") })
+        Effect.annotateLogs({ model: settings.value.chatModel, baseUrl: Option.getOrElse(Option.map(settings.value.baseUrl, displayUrl), () => "default") })
       )
       return fromProvider(yield* makeOpenAiLanguageModel(settings.value))
     }

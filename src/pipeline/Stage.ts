@@ -5,6 +5,7 @@ import type { EngagementState } from "../game/Engagement.js"
 import type { Extraction } from "../game/ExtractionSchema.js"
 import type { LifeEvent } from "../game/LifeEventSchema.js"
 import type { Metrics } from "../game/Metrics.js"
+import { redactSecrets } from "../config/Redaction.js"
 import type { CriticalStageName, RecoverableStageName, StageName } from "../game/StageNames.js"
 
 export {
@@ -136,12 +137,15 @@ interface StageSpec<N extends StageName, I, E, R> {
   readonly run: (run: PipelineRun, earlier: I) => Effect.Effect<StageOutputs[N], E, R>
 }
 
+// A stage's error becomes `last_error`, a stage result and a log line: never with a secret in it.
 const describe = (cause: unknown): string =>
-  cause instanceof Error
-    ? cause.message
-    : typeof cause === "object" && cause !== null && "message" in cause
-    ? String(cause.message)
-    : String(cause)
+  redactSecrets(
+    cause instanceof Error
+      ? cause.message
+      : typeof cause === "object" && cause !== null && "message" in cause
+      ? String(cause.message)
+      : String(cause)
+  )
 
 /** Maps any failure of a critical stage's own work (model, database) into its typed error. */
 export const criticalFailure = (stage: CriticalStageName) => (cause: unknown) =>

@@ -1,12 +1,13 @@
 import { Option } from "effect"
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai"
 import { type ModelError, ModelRateLimited, ModelRejected, ModelTimeout, ModelUnavailable } from "../ModelError.js"
+import { redactSecrets } from "../../config/Redaction.js"
 import { retryAfterFromHeaders } from "../RetryAfter.js"
 import { clientBackstopTimeout } from "../RetryPolicy.js"
 
 const transientStatuses = new Set([408, 409])
 
-const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+const describe = (cause: unknown): string => redactSecrets(cause instanceof Error ? cause.message : String(cause))
 
 /**
  * Maps what the OpenAI SDK throws (it runs with `maxRetries: 0`) onto our error types; the retry
@@ -28,15 +29,15 @@ export const fromOpenAiError = (operation: string, cause: unknown, now: number):
     const retryAfter = cause.headers === undefined ? Option.none() : retryAfterFromHeaders(cause.headers, now)
     const code = Option.fromNullable(cause.code)
     if (status === 429 && Option.contains(code, "insufficient_quota")) {
-      return new ModelRejected({ message: `${operation}: ${cause.message}`, status: Option.some(status), code })
+      return new ModelRejected({ message: `${operation}: ${describe(cause)}`, status: Option.some(status), code })
     }
     if (status === 429) {
-      return new ModelRateLimited({ message: `${operation}: ${cause.message}`, retryAfter })
+      return new ModelRateLimited({ message: `${operation}: ${describe(cause)}`, retryAfter })
     }
     if (status >= 500 || transientStatuses.has(status)) {
-      return new ModelUnavailable({ message: `${operation}: ${cause.message}`, status: Option.some(status), retryAfter })
+      return new ModelUnavailable({ message: `${operation}: ${describe(cause)}`, status: Option.some(status), retryAfter })
     }
-    return new ModelRejected({ message: `${operation}: ${cause.message}`, status: Option.some(status), code })
+    return new ModelRejected({ message: `${operation}: ${describe(cause)}`, status: Option.some(status), code })
   }
   return new ModelUnavailable({
     message: `${operation}: ${describe(cause)}`,
