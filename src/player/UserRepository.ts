@@ -6,8 +6,9 @@ import { EngagementState } from "../game/Engagement.js"
 import { GameStatus } from "../game/GameEvents.js"
 
 /**
- * The player: the `users` row, its `user_metrics` row and the latest of Nikita's emotional states,
- * read together as API.md's user state.
+ * The player's repository: the only code that writes `users`, `user_metrics`, `score_history` and
+ * `conflict_history`. Reads the player as API.md's user state (with the latest of Nikita's
+ * emotional states).
  */
 
 export interface UserState {
