@@ -2,7 +2,7 @@ import { Data, Duration, Effect, type Option } from "effect"
 import type { Chapter } from "../game/Chapters.js"
 import type { EmotionalState } from "../game/Emotional.js"
 import type { EngagementState } from "../game/Engagement.js"
-import type { Extraction } from "../game/ExtractionSchema.js"
+import type { ExtractionOutcome } from "../game/ExtractionSchema.js"
 import type { LifeEvent } from "../game/LifeEventSchema.js"
 import type { Metrics } from "../game/Metrics.js"
 import type { CriticalStageName, RecoverableStageName, StageName } from "../game/StageNames.js"
@@ -78,7 +78,7 @@ export interface PipelineRun {
 
 /** What each stage hands to the stages after it. */
 export interface StageOutputs {
-  readonly extraction: Extraction
+  readonly extraction: ExtractionOutcome
   readonly memory_update: {
     readonly inserted: number
     readonly superseded: number

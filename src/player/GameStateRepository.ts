@@ -15,6 +15,7 @@ import type { MetricDeltas, Metrics } from "../game/Metrics.js"
 export const LockedPlayer = Schema.Struct({
   chapter: Chapter,
   game_status: GameStatus,
+  boss_attempts: Schema.Number,
   relationship_score: Schema.Number,
   engagement_state: EngagementState,
   vulnerability_exchanges: Schema.Number,
@@ -48,6 +49,9 @@ export interface ScoreChange {
   readonly scoreAfter: number
   readonly events: ReadonlyArray<string>
   readonly status: GameStatus
+  /** Changes only when the conversation resolves a boss fight (`game/Boss.ts`). */
+  readonly chapter: Chapter
+  readonly bossAttempts: number
   readonly engagementState: EngagementState
   readonly vulnerabilityExchanges: number
 }
@@ -65,7 +69,7 @@ export class GameStateRepository extends Effect.Service<GameStateRepository>()("
       Result: LockedPlayer,
       execute: (userId) =>
         sql`
-          SELECT u.chapter, u.game_status, u.relationship_score, u.engagement_state, u.vulnerability_exchanges,
+          SELECT u.chapter, u.game_status, u.boss_attempts, u.relationship_score, u.engagement_state, u.vulnerability_exchanges,
                  m.intimacy, m.passion, m.trust, m.secureness
           FROM users u JOIN user_metrics m ON m.user_id = u.id
           WHERE u.id = ${userId}
@@ -122,6 +126,7 @@ export class GameStateRepository extends Effect.Service<GameStateRepository>()("
         sql`
           UPDATE users
           SET relationship_score = ${change.scoreAfter}, game_status = ${change.status},
+              chapter = ${change.chapter}, boss_attempts = ${change.bossAttempts},
               engagement_state = ${change.engagementState},
               vulnerability_exchanges = ${change.vulnerabilityExchanges}, updated_at = now()
           WHERE id = ${input.userId}`,
