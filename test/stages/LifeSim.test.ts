@@ -102,7 +102,8 @@ describe.skipIf(!postgresAvailable)("life_sim", () => {
 
         const events = yield* lifeSim.run(run, earlierOutputs({}))
 
-        const offline = offlineLifeEvents({ userId, localDate: "2025-03-05" })
+        // The day of the conversation (its last message), not of the run.
+        const offline = offlineLifeEvents({ userId, localDate: run.conversation.lastMessageAt.toISOString().slice(0, 10) })
         expect(events.map((e) => e.description).sort()).toEqual(offline.map((e) => e.description).sort())
         expect(events.length).toBeGreaterThanOrEqual(3)
       }))
