@@ -273,7 +273,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
 
     it.effect("no enrichment: the model is never asked to rewrite the prompt", () =>
       Effect.gen(function*() {
-        const { run, userId } = yield* richPlayer(8)
+        const { run, userId } = yield* richPlayer(11)
         const built = yield* Effect.flatMap(PromptBuilder, (builder) =>
           builder.build({ userId, platform: "text", conversationId: run.conversation.id, now, enrich: true })).pipe(withModel(NoModel))
         expect(built.contextSnapshot.enrichment).toBe("skipped")
