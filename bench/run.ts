@@ -5,7 +5,7 @@ import { SqlClient } from "@effect/sql"
 import { Console, Effect } from "effect"
 import { randomUUID } from "node:crypto"
 import { ConversationClaims } from "../src/queue/ConversationClaims.js"
-import { ConversationRepository } from "../src/conversation/ConversationRepository.js"
+import { ConversationIntake } from "../src/pipeline/ConversationIntake.js"
 import { Embeddings } from "../src/model/Embeddings.js"
 import { MemoryRepository } from "../src/memory/MemoryRepository.js"
 import { UserRepository } from "../src/player/UserRepository.js"
@@ -25,7 +25,7 @@ const lines = [
 const seed = (players: number) =>
   Effect.gen(function*() {
     const users = yield* UserRepository
-    const conversations = yield* ConversationRepository
+    const conversations = yield* ConversationIntake
     const ids: Array<string> = []
     for (let i = 0; i < players; i++) {
       const id = randomUUID()
@@ -117,7 +117,7 @@ const memorySearch = Effect.gen(function*() {
     const embeddings = yield* Embeddings
     const userId = randomUUID()
     yield* users.upsert(userId, {})
-    const conversations = yield* ConversationRepository
+    const conversations = yield* ConversationIntake
     const opened = yield* conversations.appendMessage(userId, { platform: "text", role: "user", content: lines[0] ?? "hi" })
     if (opened._tag === "None") return yield* Effect.dieMessage("the bench player vanished")
     const conversationId = opened.value.conversation_id

@@ -23,6 +23,7 @@ Layer.launch(MainLive).pipe(
     SqlError: (error) =>
       stopWith(`cannot use the database (${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}); check DATABASE_URL`),
     MigrationError: (error) => stopWith(`database migration failed: ${error.message}`),
+    EmbeddingDimensionsMismatch: (error) => stopWith(error.message),
     ServeError: (error) => stopWith(`cannot listen: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}; check HOST and PORT`)
   }),
   NodeRuntime.runMain

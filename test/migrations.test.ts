@@ -1,12 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer } from "effect"
-import { AppConfig } from "../src/config/AppConfig.js"
 import { DatabaseLive } from "../src/db/Database.js"
 import { Migrations } from "../src/db/Migrations.js"
 import { freshDatabaseUrl, postgresAvailable, testEnv } from "./support/Db.js"
 
-const database = (env: Record<string, string>) => DatabaseLive.pipe(Layer.provide(AppConfig.Default), Layer.provide(testEnv(env)))
+const database = (env: Record<string, string>) => DatabaseLive.pipe(Layer.provide(testEnv(env)))
 
 const tables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -60,5 +59,18 @@ describe("migrations", () => {
       expect(both.map((m) => m.applied.length).sort()).toEqual([0, 1])
       const names = yield* tables.pipe(Effect.provide(database({ DATABASE_URL: emptyUrl })))
       expect(names).toEqual(expectedTables)
+    }))
+
+  it.scoped.skipIf(!postgresAvailable)("refuse a database whose vectors have another size than EMBEDDING_DIMENSIONS", () =>
+    Effect.gen(function*() {
+      // The template database was created with 1536 dimensions.
+      const url = yield* freshDatabaseUrl
+      const refused = yield* Migrations.pipe(
+        Effect.provide(database({ DATABASE_URL: url, EMBEDDING_DIMENSIONS: "768" })),
+        Effect.flip
+      )
+      expect(refused).toMatchObject({ _tag: "EmbeddingDimensionsMismatch", configured: 768, database: 1536 })
+      const accepted = yield* Migrations.pipe(Effect.provide(database({ DATABASE_URL: url, EMBEDDING_DIMENSIONS: "1536" })))
+      expect(accepted.applied).toEqual([])
     }))
 })

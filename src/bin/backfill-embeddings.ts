@@ -4,11 +4,11 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { AppConfig } from "../config/AppConfig.js"
 import { DatabaseLive } from "../db/Database.js"
 import { backfillEmbeddings } from "../memory/EmbeddingBackfill.js"
+import { MemoryRepository } from "../memory/MemoryRepository.js"
 import { Embeddings } from "../model/Embeddings.js"
 
-const BackfillLive = Layer.mergeAll(DatabaseLive.pipe(Layer.provide(AppConfig.Default)), Embeddings.Default)
+const BackfillLive = Layer.mergeAll(MemoryRepository.Default, Embeddings.Default).pipe(Layer.provideMerge(DatabaseLive))
 
 NodeRuntime.runMain(backfillEmbeddings().pipe(Effect.asVoid, Effect.provide(BackfillLive)))

@@ -72,11 +72,8 @@ const url = (name: string) =>
     )
   )
 
-/**
- * Each variable of API.md's table, defined once. Layers that read their own settings (the model
- * providers) use these same definitions, so defaults and validation never drift apart.
- */
-export const settings = {
+/** Each variable of API.md's table, defined once; read only through the `AppConfig` service. */
+const settings = {
   port: integer("PORT", 8080, 0, 65535),
   host: nonEmpty("HOST").pipe(Config.withDefault("127.0.0.1")),
   databaseUrl: secret("DATABASE_URL"),

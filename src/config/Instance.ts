@@ -7,5 +7,6 @@ import { AppConfig } from "./AppConfig.js"
 export class Instance extends Effect.Service<Instance>()("aftertalk/Instance", {
   effect: Effect.map(AppConfig, (config) => ({
     id: Option.getOrElse(config.instanceId, () => `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`)
-  }))
+  })),
+  dependencies: [AppConfig.Default]
 }) {}

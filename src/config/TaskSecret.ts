@@ -32,5 +32,6 @@ export class TaskSecret extends Effect.Service<TaskSecret>()("aftertalk/TaskSecr
     )
 
     return { secret, verify } as const
-  })
+  }),
+  dependencies: [AppConfig.Default]
 }) {}

@@ -1,10 +1,10 @@
 import { Schema } from "effect"
 import { EmotionalTone } from "../game/EmotionalTone.js"
+import { Platform } from "../game/Platform.js"
 
 /** The words of a conversation, shared by the repository, the pipeline and the HTTP schemas. */
 
-export const Platform = Schema.Literal("text", "voice")
-export type Platform = typeof Platform.Type
+export { Platform } from "../game/Platform.js"
 
 /** Who spoke: the player or Nikita (ElevenLabs' `agent` turns are stored as `nikita`). */
 export const MessageRole = Schema.Literal("user", "nikita")
@@ -52,3 +52,27 @@ export interface AppendedMessage {
   readonly conversation_id: string
   readonly message_count: number
 }
+
+export interface VoiceTurn {
+  readonly role: MessageRole
+  readonly content: string
+  readonly sentAt: Date
+}
+
+export interface NewVoiceCall {
+  /** ElevenLabs' conversation id of the call. */
+  readonly callId: string
+  readonly userId: string
+  readonly startedAt: Date
+  /** In call order; each 1..10,000 characters. */
+  readonly turns: ReadonlyArray<VoiceTurn>
+}
+
+export interface StoredVoiceCall {
+  readonly status: "accepted" | "duplicate"
+  readonly conversation_id: string
+}
+
+/** The latest turn's time, or `from` when no turn is later. */
+export const latestTurnAt = (turns: ReadonlyArray<VoiceTurn>, from: Date): Date =>
+  turns.reduce((at, turn) => (turn.sentAt > at ? turn.sentAt : at), from)

@@ -1,9 +1,11 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import { EmotionalTone } from "../game/EmotionalTone.js"
+import { ConversationRepository } from "./ConversationRepository.js"
 
 /**
- * The `summary` and `emotional_tone` columns of `conversations`: written by the summary stage,
+ * The `summary` and `emotional_tone` columns of `conversations`: written by the summary stage
+ * (through `ConversationRepository`, the table's one writer),
  * read back by the prompt's continuity section (and by a re-run, which keeps what it finds).
  * Rows of our own table that fail our own schema are a bug: parse errors are defects.
  */
@@ -29,6 +31,7 @@ export class ConversationSummaryRepository extends Effect.Service<ConversationSu
   {
     effect: Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
+      const conversations = yield* ConversationRepository
 
       const findStored = SqlSchema.findOne({
         Request: Schema.String,
@@ -42,18 +45,10 @@ export class ConversationSummaryRepository extends Effect.Service<ConversationSu
         Effect.catchTag("ParseError", Effect.die)
       )
 
-      const update = SqlSchema.void({
-        Request: Schema.Struct({ conversationId: Schema.String, summary: Schema.String, tone: EmotionalTone }),
-        execute: ({ conversationId, summary, tone }) =>
-          sql`
-            UPDATE conversations SET summary = ${summary}, emotional_tone = ${tone}, updated_at = now()
-            WHERE id = ${conversationId}`
-      })
-
+      /** Stores the summary stage's result (written by the conversation's repository). */
       const set = Effect.fn("ConversationSummaryRepository.set")(
         (input: { readonly conversationId: string; readonly summary: string; readonly tone: EmotionalTone }) =>
-          update(input),
-        Effect.catchTag("ParseError", Effect.die)
+          conversations.setSummary(input)
       )
 
       const findRecent = SqlSchema.findAll({
@@ -75,6 +70,7 @@ export class ConversationSummaryRepository extends Effect.Service<ConversationSu
       )
 
       return { stored, set, recent } as const
-    })
+    }),
+    dependencies: [ConversationRepository.Default]
   }
 ) {}

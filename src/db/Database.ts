@@ -79,5 +79,5 @@ export const SqlLive: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlEr
   })
 )
 
-/** The migrated database every other layer depends on. */
-export const DatabaseLive = Migrations.Default.pipe(Layer.provideMerge(SqlLive))
+/** The migrated database every other layer depends on, configured by `AppConfig`. */
+export const DatabaseLive = Migrations.Default.pipe(Layer.provideMerge(SqlLive), Layer.provide(AppConfig.Default))

@@ -1,12 +1,17 @@
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Migrator } from "@effect/sql"
-import { SqlClient } from "@effect/sql"
-import { Array as Arr, Effect, Option, Order } from "effect"
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Array as Arr, Effect, Option, Order, Schema } from "effect"
 import { fileURLToPath } from "node:url"
 import { AppConfig } from "../config/AppConfig.js"
 
-/** Where the numbered, forward-only `NNNN_name.sql` migrations live. */
+/**
+ * Where the numbered, forward-only `NNNN_name.sql` migrations live. Applied migrations are
+ * frozen: `0001_schema.sql` included, a file that ran somewhere is never edited again (databases
+ * already have it); every change to the schema is a new numbered file, runnable on PostgreSQL 15
+ * and on PGlite alike.
+ */
 export const migrationsDirectory = fileURLToPath(new URL("../../sql/", import.meta.url))
 
 /** Placeholders a migration may use, filled from configuration (never from user input). */
@@ -38,13 +43,27 @@ export const sqlFileLoader = (directory: string, variables: MigrationVariables):
     Effect.mapError((cause) => new Migrator.MigrationError({ reason: "import-error", message: `Could not read migrations in ${directory}: ${cause.message}`, cause }))
   )
 
+/**
+ * `EMBEDDING_DIMENSIONS` differs from the size of the database's vectors, which was fixed when the
+ * database was created: every fact stored would fail, so the service does not start.
+ */
+export class EmbeddingDimensionsMismatch extends Schema.TaggedError<EmbeddingDimensionsMismatch>()(
+  "EmbeddingDimensionsMismatch",
+  { configured: Schema.Number, database: Schema.Number }
+) {
+  override get message() {
+    return `EMBEDDING_DIMENSIONS is ${this.configured} but the database's memory_facts.embedding column holds ` +
+      `${this.database} dimensions (fixed when the database was created); set EMBEDDING_DIMENSIONS=${this.database} or use a new database`
+  }
+}
+
 const run = Migrator.make({})
 const migrationsTable = "aftertalk_migrations"
 
 /**
  * Applies pending migrations at start. An advisory transaction lock serialises instances that
  * start at once: the second waits, then finds nothing left to apply (Effect's Migrator alone
- * races on creating its own table).
+ * races on creating its own table). Then checks what configuration cannot change: the vector size.
  */
 export class Migrations extends Effect.Service<Migrations>()("aftertalk/Migrations", {
   effect: Effect.gen(function*() {
@@ -67,6 +86,18 @@ export class Migrations extends Effect.Service<Migrations>()("aftertalk/Migratio
     if (applied.length > 0) {
       yield* Effect.logInfo(`applied migrations ${applied.map(([id, name]) => `${id}_${name}`).join(", ")}`)
     }
+    // pgvector keeps a vector column's dimensions as its type modifier.
+    const column = yield* SqlSchema.single({
+      Request: Schema.Void,
+      Result: Schema.Struct({ dimensions: Schema.Number }),
+      execute: () =>
+        sql`SELECT atttypmod AS dimensions FROM pg_attribute
+            WHERE attrelid = 'memory_facts'::regclass AND attname = 'embedding'`
+    })(undefined).pipe(Effect.catchTags({ ParseError: Effect.die, NoSuchElementException: Effect.die }))
+    if (column.dimensions !== config.embeddingDimensions) {
+      return yield* new EmbeddingDimensionsMismatch({ configured: config.embeddingDimensions, database: column.dimensions })
+    }
     return { applied } as const
-  }).pipe(Effect.provide(NodeFileSystem.layer), Effect.withSpan("Migrations.apply"))
+  }).pipe(Effect.provide(NodeFileSystem.layer), Effect.withSpan("Migrations.apply")),
+  dependencies: [AppConfig.Default]
 }) {}

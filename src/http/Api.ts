@@ -1,12 +1,14 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { InternalError, InvalidRequest, NotFound, PayloadTooLarge } from "./Errors.js"
 import { ConversationsApi } from "./groups/Conversations.js"
+import { ExecutionsApi } from "./groups/Executions.js"
 import { HealthApi } from "./groups/Health.js"
 import { MemoryApi } from "./groups/Memory.js"
 import { PipelineApi } from "./groups/Pipeline.js"
 import { TasksApi } from "./groups/Tasks.js"
 import { UsersApi } from "./groups/Users.js"
 import { VoiceApi } from "./groups/Voice.js"
+import { declareInvalidRequest } from "./OperationDocs.js"
 
 /**
  * The whole HTTP contract of API.md, one group per file under `groups/`. To add a group: define
@@ -21,6 +23,7 @@ export class Api extends HttpApi.make("aftertalk")
   .add(ConversationsApi)
   .add(HealthApi)
   .add(PipelineApi)
+  .add(ExecutionsApi)
   .add(TasksApi)
   .add(MemoryApi)
   .add(VoiceApi)
@@ -30,4 +33,5 @@ export class Api extends HttpApi.make("aftertalk")
   .addError(InternalError)
   .annotate(OpenApi.Title, "aftertalk")
   .annotate(OpenApi.Description, "The post-conversation pipeline of Nikita")
+  .annotate(OpenApi.Transform, declareInvalidRequest)
 {}

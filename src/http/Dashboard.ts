@@ -1,83 +1,91 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
-import { Effect } from "effect"
-import { createHash } from "node:crypto"
+import { Effect, Layer } from "effect"
+import { existsSync } from "node:fs"
+import { readFile } from "node:fs/promises"
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 
 /**
- * `GET /dashboard`: one self-contained page for operators (no auth, no external assets). It polls
- * `/pipeline/health` every 10 s; the last day's stats need the TASK_SECRET, which the operator
- * types in and the page keeps in memory only (never stored, never put in a URL). Values are
- * written with `textContent`, and a Content-Security-Policy allows only this page's own script,
- * so nothing an API returns can run as code.
+ * `GET /` and `GET /dashboard`: the operators' page, served with its assets by this server and
+ * nothing from the network (the charts' library comes from our own node_modules). The page's
+ * files live in `dashboard/` next to this module and are read once at start. The page needs no
+ * secret to load; its data does, and it keeps the secret in the tab's sessionStorage. The
+ * Content-Security-Policy lets only these files run or style the page, and the scripts write
+ * values with textContent, so nothing an API returns can run as code.
  */
 
-const script = `
-const $ = (id) => document.getElementById(id)
-const show = (target, data) => {
-  target.replaceChildren()
-  for (const [key, value] of Object.entries(data)) {
-    const row = target.insertRow()
-    row.insertCell().textContent = key
-    row.insertCell().textContent = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value)
-  }
-}
-const load = async (path, target, headers) => {
-  try {
-    const response = await fetch(path, { headers, cache: "no-store" })
-    show(target, { http_status: response.status, ...(await response.json()) })
-  } catch (error) {
-    show(target, { error: String(error) })
-  }
-}
-const health = () => load("/pipeline/health", $("health"), {})
-let secret = ""
-$("stats-form").addEventListener("submit", (event) => {
-  event.preventDefault()
-  secret = $("secret").value
-  $("secret").value = ""
-  load("/pipeline/stats/last-24h", $("stats"), { authorization: "Bearer " + secret })
-})
-health()
-setInterval(health, 10000)
-`
+const ownFiles = ["index.html", "dashboard.css", "app.js", "api.js", "charts.js", "conversations.js", "dom.js", "executions.js", "player.js"]
 
-const scriptHash = createHash("sha256").update(script).digest("base64")
+const contentTypes: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  js: "text/javascript; charset=utf-8"
+}
 
-const page = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>aftertalk dashboard</title>
-<style>
-body { font: 14px system-ui, sans-serif; margin: 2rem; max-width: 60rem; }
-table { border-collapse: collapse; margin-bottom: 1.5rem; }
-td { border-bottom: 1px solid #ddd; padding: .25rem .75rem .25rem 0; vertical-align: top; }
-td:first-child { color: #555; }
-</style>
-</head>
-<body>
-<h1>aftertalk</h1>
-<h2>Pipeline health <small>(every 10 s)</small></h2>
-<table id="health"></table>
-<h2>Last 24 hours</h2>
-<form id="stats-form">
-<label>TASK_SECRET <input id="secret" type="password" autocomplete="off" required></label>
-<button type="submit">Load stats</button>
-</form>
-<table id="stats"></table>
-<script>${script}</script>
-</body>
-</html>`
+// Beside this module in the sources; a compiled build (dist/) may leave the files in src/, so
+// look there too, from the package's root upwards.
+const pageDirectory = (): string => {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const besides = join(here, "dashboard")
+  if (existsSync(join(besides, "index.html"))) return besides
+  for (let dir = here; dirname(dir) !== dir; dir = dirname(dir)) {
+    const inSources = join(dir, "src", "http", "dashboard")
+    if (existsSync(join(inSources, "index.html"))) return inSources
+  }
+  return besides
+}
+
+// Chart.js's package exports only its module entry; its UMD build sits next to it in dist/.
+const chartLibrary = () => join(dirname(createRequire(import.meta.url).resolve("chart.js")), "chart.umd.min.js")
 
 const securityHeaders = {
-  "content-security-policy":
-    `default-src 'none'; script-src 'sha256-${scriptHash}'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; form-action 'none'`,
+  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'",
   "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "cache-control": "no-store"
+  "referrer-policy": "no-referrer"
 }
 
-/** The page, served next to the API (like /docs), outside the OpenAPI document. */
-export const DashboardLive = HttpApiBuilder.Router.use((router) =>
-  router.get("/dashboard", Effect.succeed(HttpServerResponse.html(page).pipe(HttpServerResponse.setHeaders(securityHeaders))))
-)
+interface Asset {
+  readonly path: `/${string}`
+  readonly body: string
+  readonly contentType: string
+}
+
+const loadAssets = Effect.tryPromise({
+  try: async (): Promise<ReadonlyArray<Asset>> => {
+    const dir = pageDirectory()
+    const own = await Promise.all(ownFiles.map(async (name): Promise<Asset> => ({
+      path: `/dashboard/assets/${name}`,
+      body: await readFile(join(dir, name), "utf8"),
+      contentType: contentTypes[name.split(".").pop() ?? ""] ?? "application/octet-stream"
+    })))
+    const chart: Asset = { path: "/dashboard/assets/chart.umd.min.js", body: await readFile(chartLibrary(), "utf8"), contentType: contentTypes["js"] ?? "" }
+    return [...own, chart]
+  },
+  catch: (error) => new Error(`The dashboard's files could not be read: ${String(error)}`)
+}).pipe(Effect.orDie)
+
+const respond = (asset: Asset, cacheControl: string) =>
+  Effect.succeed(
+    HttpServerResponse.text(asset.body, { contentType: asset.contentType }).pipe(
+      HttpServerResponse.setHeaders({ ...securityHeaders, "cache-control": cacheControl })
+    )
+  )
+
+/** The page and its assets, next to the API (like /docs), outside the OpenAPI document. */
+export const DashboardLive = Layer.unwrapEffect(Effect.map(loadAssets, (assets) =>
+  HttpApiBuilder.Router.use((router) =>
+    Effect.gen(function*() {
+      for (const asset of assets) {
+        if (asset.path.endsWith("/index.html")) {
+          const page = respond(asset, "no-store")
+          yield* router.get("/", page)
+          yield* router.get("/dashboard", page)
+        } else {
+          // Revalidated each time: a restarted service with a new page must not run old scripts.
+          yield* router.get(asset.path, respond(asset, "no-cache"))
+        }
+      }
+    })
+  )))

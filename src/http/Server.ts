@@ -5,9 +5,11 @@ import { createServer } from "node:http"
 import { AppConfig } from "../config/AppConfig.js"
 import { Api } from "./Api.js"
 import { AuthorizationLive } from "./Authorization.js"
+import { CompressionLive } from "./Compression.js"
 import { DashboardLive } from "./Dashboard.js"
 import { EdgeMiddlewareLive } from "./EdgeMiddleware.js"
 import { ConversationsLive } from "./handlers/Conversations.js"
+import { ExecutionsLive } from "./handlers/Executions.js"
 import { HealthLive } from "./handlers/Health.js"
 import { MemoryLive } from "./handlers/Memory.js"
 import { PipelineLive } from "./handlers/Pipeline.js"
@@ -16,17 +18,18 @@ import { UsersLive } from "./handlers/Users.js"
 import { VoiceLive } from "./handlers/Voice.js"
 
 /**
- * The API with its handlers, middleware, `/openapi.json`, `/docs` and `/dashboard`, still needing the services
- * the handlers use (see AppServices). A new group's handlers layer goes into the list below.
+ * The API with its handlers, middleware, `/openapi.json`, `/docs` and the dashboard, still needing the services
+ * the handlers use (see ApplicationLive in AppLayer.ts). A new group's handlers layer goes into the list below.
  */
 export const ApiLive = Layer.mergeAll(
   HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
   HttpApiScalar.layer({ path: "/docs" }),
   DashboardLive,
-  EdgeMiddlewareLive
+  EdgeMiddlewareLive,
+  CompressionLive
 ).pipe(
   Layer.provideMerge(HttpApiBuilder.api(Api)),
-  Layer.provide([UsersLive, ConversationsLive, HealthLive, PipelineLive, TasksLive, MemoryLive, VoiceLive]),
+  Layer.provide([UsersLive, ConversationsLive, HealthLive, PipelineLive, ExecutionsLive, TasksLive, MemoryLive, VoiceLive]),
   Layer.provide(AuthorizationLive)
 )
 

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import type { MessageRole } from "../conversation/ConversationModel.js"
-import type { NewVoiceCall, VoiceTurn } from "../conversation/VoiceCallRepository.js"
+import type { NewVoiceCall, VoiceTurn } from "../conversation/ConversationModel.js"
 import { oneOf } from "./Fields.js"
 
 /**

@@ -1,6 +1,7 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Clock, Effect, Option, Schema } from "effect"
 import { Embeddings } from "../model/Embeddings.js"
+import { MemoryRepository } from "./MemoryRepository.js"
 import { toVectorLiteral } from "./VectorLiteral.js"
 
 /** Facts fetched and embedded per round; each round commits on its own. */
@@ -11,7 +12,6 @@ const beforeFirstId = "00000000-0000-0000-0000-000000000000"
 
 const PendingFact = Schema.Struct({ id: Schema.String, fact: Schema.String })
 const Pending = Schema.Struct({ count: Schema.Number })
-const Updated = Schema.Struct({ id: Schema.String })
 
 export interface BackfillReport {
   /** Facts without an embedding when the run started. */
@@ -27,7 +27,8 @@ const perSecond = (count: number, millis: number) => (millis > 0 ? (count * 1000
 /**
  * Embeds every memory fact whose embedding IS NULL (stored while the provider was failing), in
  * batches by id with keyset pagination (`id > last`), so facts that still get no embedding are
- * passed over instead of fetched forever. Each batch is one UPDATE statement: an interrupted run keeps
+ * passed over instead of fetched forever. Each batch is one UPDATE statement (the memory
+ * repository's, the table's one writer): an interrupted run keeps
  * every finished batch, and running again resumes with what is still NULL. Logs progress
  * (done/total, rate, ETA) after every batch.
  */
@@ -36,6 +37,7 @@ export const backfillEmbeddings = Effect.fn("EmbeddingBackfill.run")(function*(
 ) {
   const sql = yield* SqlClient.SqlClient
   const embeddings = yield* Embeddings
+  const memory = yield* MemoryRepository
   const batchSize = options.batchSize ?? defaultBackfillBatchSize
 
   const countPending = SqlSchema.single({
@@ -52,16 +54,7 @@ export const backfillEmbeddings = Effect.fn("EmbeddingBackfill.run")(function*(
       ORDER BY id
       LIMIT ${batchSize}`
   })
-  /** One statement per batch; `embedding IS NULL` leaves alone what another writer set meanwhile. */
-  const storeEmbeddings = SqlSchema.findAll({
-    Request: Schema.Array(Schema.Struct({ id: Schema.String, embedding: Schema.String })),
-    Result: Updated,
-    execute: (rows) => sql`
-      UPDATE memory_facts SET embedding = data.embedding::vector
-      FROM ${sql.updateValues(rows, "data")}
-      WHERE memory_facts.id = data.id::uuid AND memory_facts.embedding IS NULL
-      RETURNING memory_facts.id`
-  })
+  const storeEmbeddings = memory.storeMissingEmbeddings
 
   // A count without its row, or rows of our own table failing their schema, are bugs; a SqlError
   // stays a failure the caller sees.

@@ -1,4 +1,4 @@
-import { SqlClient, type SqlError } from "@effect/sql"
+import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
 import type { GraphType } from "../game/ExtractionSchema.js"
 import { Embeddings } from "../model/Embeddings.js"
@@ -185,6 +185,21 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
       return yield* decodeOrDie(MemoryFact)(rows)
     })
 
-    return { addFacts, search, searchText, recent } as const
-  })
+    /**
+     * The embedding backfill's write: one statement per batch of `[id, vector literal]`;
+     * `embedding IS NULL` leaves alone what another writer set meanwhile. Returns the ids updated.
+     */
+    const storeMissingEmbeddings = SqlSchema.findAll({
+      Request: Schema.Array(Schema.Struct({ id: Schema.String, embedding: Schema.String })),
+      Result: Schema.Struct({ id: Schema.String }),
+      execute: (rows) => sql`
+        UPDATE memory_facts SET embedding = data.embedding::vector
+        FROM ${sql.updateValues(rows, "data")}
+        WHERE memory_facts.id = data.id::uuid AND memory_facts.embedding IS NULL
+        RETURNING memory_facts.id`
+    })
+
+    return { addFacts, search, searchText, recent, storeMissingEmbeddings } as const
+  }),
+  dependencies: [Embeddings.Default]
 }) {}

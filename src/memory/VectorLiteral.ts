@@ -2,7 +2,7 @@ import { Option } from "effect"
 
 /**
  * pgvector's text form, `[0.1,0.2,…]`, written through a query parameter cast with `::vector`
- * (e.g. sql`UPDATE memory_facts SET embedding = ${toVectorLiteral(v)}::vector`). The providers only
+ * (`${toVectorLiteral(v)}::vector` in the memory repository's statements). The providers only
  * hand out finite values, so every vector they return has a valid literal.
  */
 export const toVectorLiteral = (vector: ReadonlyArray<number>): string => `[${vector.join(",")}]`

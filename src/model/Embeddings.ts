@@ -1,8 +1,9 @@
 import { Effect, Layer, Option } from "effect"
+import { AppConfig } from "../config/AppConfig.js"
 import { ModelRateLimiter } from "./ModelRateLimiter.js"
 import { makeOfflineEmbeddings } from "./offline/OfflineEmbeddings.js"
 import { makeOpenAiEmbeddings } from "./openai/OpenAiEmbeddings.js"
-import { embeddingDimensionsConfig, type OpenAiSettings, openAiSettingsConfig } from "./openai/OpenAiSettings.js"
+import { type OpenAiSettings, openAiSettingsOf } from "./openai/OpenAiSettings.js"
 
 /** A vector, or `None` when the text could not be embedded (the caller stores a NULL embedding). */
 export type MaybeEmbedding = Option.Option<ReadonlyArray<number>>
@@ -48,20 +49,21 @@ const fromProvider = (provider: EmbeddingsProvider) => ({
  */
 export class Embeddings extends Effect.Service<Embeddings>()("aftertalk/Embeddings", {
   effect: Effect.gen(function*() {
-    const settings = yield* openAiSettingsConfig
+    const config = yield* AppConfig
+    const settings = openAiSettingsOf(config)
     if (Option.isSome(settings)) {
       yield* Effect.logInfo("embeddings: OpenAI").pipe(
         Effect.annotateLogs({ model: settings.value.embeddingModel, dimensions: settings.value.dimensions })
       )
       return fromProvider(yield* makeOpenAiEmbeddings(settings.value))
     }
-    const dimensions = yield* embeddingDimensionsConfig
+    const dimensions = config.embeddingDimensions
     yield* Effect.logWarning(
       "embeddings: OPENAI_API_KEY is not set, using the OFFLINE deterministic provider (feature-hashed vectors, no OpenAI calls)"
     ).pipe(Effect.annotateLogs({ dimensions }))
     return fromProvider(makeOfflineEmbeddings(dimensions))
   }),
-  dependencies: [ModelRateLimiter.Default]
+  dependencies: [AppConfig.Default, ModelRateLimiter.Default]
 }) {
   /** OpenAI with explicit settings (tests point it at `FakeOpenAi`); needs a `ModelRateLimiter`. */
   static readonly openAi = (settings: OpenAiSettings): Layer.Layer<Embeddings, never, ModelRateLimiter> =>

@@ -1,9 +1,10 @@
 import { Effect, Layer, Option, type Schema } from "effect"
+import { AppConfig } from "../config/AppConfig.js"
 import type { ModelError } from "./ModelError.js"
 import { ModelRateLimiter } from "./ModelRateLimiter.js"
 import { offlineLanguageModel } from "./offline/OfflineLanguageModel.js"
 import { makeOpenAiLanguageModel } from "./openai/OpenAiLanguageModel.js"
-import { type OpenAiSettings, openAiSettingsConfig } from "./openai/OpenAiSettings.js"
+import { type OpenAiSettings, openAiSettingsOf } from "./openai/OpenAiSettings.js"
 
 /**
  * A request for JSON shaped by `schema`. `name` identifies the task ("extraction", "life_events"):
@@ -60,7 +61,7 @@ const fromProvider = (provider: LanguageModelProvider) => ({
  */
 export class LanguageModel extends Effect.Service<LanguageModel>()("aftertalk/LanguageModel", {
   effect: Effect.gen(function*() {
-    const settings = yield* openAiSettingsConfig
+    const settings = openAiSettingsOf(yield* AppConfig)
     if (Option.isSome(settings)) {
       yield* Effect.logInfo("language model: OpenAI").pipe(
         Effect.annotateLogs({ model: settings.value.chatModel, baseUrl: Option.getOrElse(settings.value.baseUrl, () => "default") })
@@ -72,7 +73,7 @@ export class LanguageModel extends Effect.Service<LanguageModel>()("aftertalk/La
     )
     return fromProvider(offlineLanguageModel)
   }),
-  dependencies: [ModelRateLimiter.Default]
+  dependencies: [AppConfig.Default, ModelRateLimiter.Default]
 }) {
   /** OpenAI with explicit settings (tests point it at `FakeOpenAi`); needs a `ModelRateLimiter`. */
   static readonly openAi = (settings: OpenAiSettings): Layer.Layer<LanguageModel, never, ModelRateLimiter> =>

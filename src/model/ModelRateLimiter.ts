@@ -1,5 +1,5 @@
 import { Duration, Effect, Layer, RateLimiter } from "effect"
-import { settings } from "../config/AppConfig.js"
+import { AppConfig } from "../config/AppConfig.js"
 
 export interface ModelRateLimits {
   readonly requestsPerMinute: number
@@ -64,10 +64,10 @@ const make = (limits: ModelRateLimits) =>
  */
 export class ModelRateLimiter extends Effect.Service<ModelRateLimiter>()("aftertalk/ModelRateLimiter", {
   scoped: Effect.gen(function*() {
-    const requestsPerMinute = yield* settings.openAiRpm
-    const tokensPerMinute = yield* settings.openAiTpm
-    return yield* make({ requestsPerMinute, tokensPerMinute })
-  })
+    const config = yield* AppConfig
+    return yield* make({ requestsPerMinute: config.openAiRpm, tokensPerMinute: config.openAiTpm })
+  }),
+  dependencies: [AppConfig.Default]
 }) {
   /** Limits given directly, for tests and tools. */
   static readonly layer = (limits: ModelRateLimits): Layer.Layer<ModelRateLimiter> =>

@@ -1,9 +1,9 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Schema } from "effect"
-import { Chapter, chapterRules, chapters } from "../game/Chapters.js"
+import { Effect, Option, Schema } from "effect"
+import { chapterRules, chapters } from "../game/Chapters.js"
 import { applyDecay, decayDue } from "../game/Decay.js"
-import { GameStatus } from "../game/GameEvents.js"
-import { metricNames, type Metrics, roundTo2 } from "../game/Metrics.js"
+import { mapMetrics, type Metrics, roundTo2 } from "../game/Metrics.js"
+import { UserRepository } from "./UserRepository.js"
 
 /**
  * Inactivity decay (DOMAIN.md), the I/O around the pure rules of `game/Decay.ts`.
@@ -12,27 +12,15 @@ import { metricNames, type Metrics, roundTo2 } from "../game/Metrics.js"
  * `decay_hours_deducted` how many were taken. While the player's last interaction is still the
  * anchor, only hours beyond the ledger are due, so running the task twice deducts once; a new
  * interaction (last_interaction_at ≠ anchor) starts the count again at 0. The ledger, metrics,
- * score and a `score_history` row (source 'decay') are written in one transaction per player, with
- * the player's row locked the same way the game_state stage locks it (users and user_metrics,
- * `FOR UPDATE`), so concurrent decay runs, or decay and a conversation, apply one after the other.
+ * score and a `score_history` row (source 'decay') are written by the player's repository in one
+ * transaction per player, with the player's row locked the same way a conversation's score change
+ * locks it, so concurrent decay runs, or decay and a conversation, apply one after the other.
  *
  * Players with a pipeline run in flight are decayed too: their inactivity is measured from their
  * last message, which the run does not change, and the game_state stage computes its change from
  * the state it locks, so neither overwrites the other. Players who never interacted have nothing
  * to decay from, and players still within the shortest grace period are not even looked at.
  */
-
-const LockedPlayer = Schema.Struct({
-  chapter: Chapter,
-  game_status: GameStatus,
-  last_interaction_at: Schema.NullOr(Schema.DateFromSelf),
-  ledger_current: Schema.Boolean,
-  decay_hours_deducted: Schema.Number,
-  intimacy: Schema.Number,
-  passion: Schema.Number,
-  trust: Schema.Number,
-  secureness: Schema.Number
-})
 
 export type PlayerDecay =
   | { readonly _tag: "Unchanged" }
@@ -43,6 +31,7 @@ const shortestGraceHours = Math.min(...chapters.map((chapter) => chapterRules[ch
 export class InactivityDecay extends Effect.Service<InactivityDecay>()("aftertalk/InactivityDecay", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const users = yield* UserRepository
 
     const databaseNow = SqlSchema.single({
       Request: Schema.Void,
@@ -61,65 +50,41 @@ export class InactivityDecay extends Effect.Service<InactivityDecay>()("aftertal
           ORDER BY id`
     })
 
-    const lockPlayer = SqlSchema.findOne({
-      Request: Schema.String,
-      Result: LockedPlayer,
-      execute: (userId) =>
-        sql`
-          SELECT u.chapter, u.game_status, u.last_interaction_at,
-                 (u.decay_anchor_at IS NOT DISTINCT FROM u.last_interaction_at) AS ledger_current,
-                 u.decay_hours_deducted, m.intimacy, m.passion, m.trust, m.secureness
-          FROM users u JOIN user_metrics m ON m.user_id = u.id
-          WHERE u.id = ${userId}
-          FOR UPDATE`
-    })
-
     /** Deducts what one player owes at `now`, once. */
     const decayPlayer = Effect.fn("InactivityDecay.decayPlayer")(function*(userId: string, now: Date) {
-      const outcome = yield* sql.withTransaction(Effect.gen(function*() {
-        const found = yield* lockPlayer(userId)
-        if (found._tag === "None") return { _tag: "Unchanged" } satisfies PlayerDecay
-        const player = found.value
-        if (player.last_interaction_at === null) return { _tag: "Unchanged" } satisfies PlayerDecay
-        if (player.game_status !== "active" && player.game_status !== "boss_fight") {
-          return { _tag: "Unchanged" } satisfies PlayerDecay
-        }
+      const applied = yield* users.applyDecay(userId, (player) => {
+        if (player.last_interaction_at === null) return Option.none()
+        if (player.game_status !== "active" && player.game_status !== "boss_fight") return Option.none()
         const due = decayDue({
           lastInteractionAt: player.last_interaction_at,
           now,
           chapter: player.chapter,
           hoursAlreadyDeducted: player.ledger_current ? player.decay_hours_deducted : 0
         })
-        if (due.hoursToDeduct === 0) return { _tag: "Unchanged" } satisfies PlayerDecay
+        if (due.hoursToDeduct === 0) return Option.none()
         const metrics: Metrics = {
           intimacy: player.intimacy,
           passion: player.passion,
           trust: player.trust,
           secureness: player.secureness
         }
-        const applied = applyDecay({ metrics, points: due.points, chapter: player.chapter, status: player.game_status })
-        const changes = Object.fromEntries(metricNames.map((name) => [name, roundTo2(applied.metrics[name] - metrics[name])]))
-        yield* sql`
-          UPDATE user_metrics
-          SET intimacy = ${applied.metrics.intimacy}, passion = ${applied.metrics.passion},
-              trust = ${applied.metrics.trust}, secureness = ${applied.metrics.secureness}, updated_at = now()
-          WHERE user_id = ${userId}`
-        yield* sql`
-          UPDATE users
-          SET relationship_score = ${applied.scoreAfter}, game_status = ${applied.status},
-              decay_anchor_at = last_interaction_at, decay_hours_deducted = ${due.newHoursDeducted}, updated_at = now()
-          WHERE id = ${userId}`
-        yield* sql`
-          INSERT INTO score_history (user_id, source, score_before, score_after, metric_changes, events)
-          VALUES (${userId}, 'decay', ${applied.scoreBefore}, ${applied.scoreAfter},
-                  ${JSON.stringify(changes)}::jsonb, ${JSON.stringify(applied.events)}::jsonb)`
-        return {
+        const decayed = applyDecay({ metrics, points: due.points, chapter: player.chapter, status: player.game_status })
+        return Option.some({
+          ...decayed,
+          changes: mapMetrics(decayed.metrics, (value, name) => roundTo2(value - metrics[name])),
+          hoursDeducted: due.newHoursDeducted,
+          points: due.points
+        })
+      })
+      const outcome: PlayerDecay = Option.match(applied, {
+        onNone: () => ({ _tag: "Unchanged" }),
+        onSome: (change) => ({
           _tag: "Decayed",
-          points: due.points,
-          scoreAfter: applied.scoreAfter,
-          gameOver: applied.status === "game_over"
-        } satisfies PlayerDecay
-      })).pipe(Effect.catchTag("ParseError", Effect.die))
+          points: change.points,
+          scoreAfter: change.scoreAfter,
+          gameOver: change.status === "game_over"
+        })
+      })
       if (outcome._tag === "Decayed") {
         yield* Effect.logInfo("inactivity decay applied").pipe(
           Effect.annotateLogs({ user_id: userId, points: outcome.points, score_after: outcome.scoreAfter, game_over: outcome.gameOver })
@@ -145,5 +110,6 @@ export class InactivityDecay extends Effect.Service<InactivityDecay>()("aftertal
     }, Effect.catchTag("ParseError", Effect.die))
 
     return { decayAll, decayPlayer } as const
-  })
+  }),
+  dependencies: [UserRepository.Default]
 }) {}

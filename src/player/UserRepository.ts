@@ -1,88 +1,51 @@
-import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Option, Schema } from "effect"
-import { Chapter } from "../game/Chapters.js"
-import { type ConflictZone, conflictZone } from "../game/Conflict.js"
-import { EngagementState } from "../game/Engagement.js"
-import { GameStatus } from "../game/GameEvents.js"
+import { SqlClient, type SqlError, SqlSchema, type Statement } from "@effect/sql"
+import { Effect, Option, type ParseResult, Schema } from "effect"
+import {
+  type ConflictApplication,
+  type ConflictChange,
+  type DecayChange,
+  LockedConflict,
+  LockedForDecay,
+  LockedPlayer,
+  RecordedConflictChange,
+  RecordedScoreChange,
+  type ScoreApplication,
+  type ScoreChange,
+  type ScoreState
+} from "./PlayerLedgers.js"
+import { conversationRhythm } from "./ConversationRhythm.js"
+import { ProfileRequest, toUserState, type UserProfile, UserRow } from "./UserState.js"
 
 /**
  * The player's repository: the only code that writes `users`, `user_metrics`, `score_history` and
- * `conflict_history`. Reads the player as API.md's user state (with the latest of Nikita's
- * emotional states).
+ * `conflict_history`.
+ *
+ * A conversation changes the player at most once per ledger (`score_history`,
+ * `conflict_history`): `applyOnce` locks the player's row, checks the ledger, runs the caller's
+ * pure decision on the locked state and writes, in one transaction, so a re-run or a concurrent
+ * run finds the ledger row and applies nothing. Decay locks the same row (users and user_metrics,
+ * `FOR UPDATE`), so decay and a conversation apply one after the other, never over each other.
  */
 
-export interface UserState {
-  readonly user_id: string
-  readonly display_name: string | null
-  readonly timezone: string
-  readonly game_status: GameStatus
-  readonly chapter: Chapter
-  readonly relationship_score: number
-  readonly metrics: { readonly intimacy: number; readonly passion: number; readonly trust: number; readonly secureness: number }
-  readonly engagement_state: EngagementState
-  readonly boss_attempts: number
-  readonly emotional_state: {
-    readonly arousal: number
-    readonly valence: number
-    readonly dominance: number
-    readonly intimacy: number
-  }
-  readonly conflict: { readonly temperature: number; readonly zone: ConflictZone }
-  readonly last_interaction_at: Date | null
-  readonly created_at: Date
+type Read<A> = Effect.Effect<Option.Option<A>, SqlError.SqlError | ParseResult.ParseError>
+
+/** One per-conversation ledger: how to lock the player for it, what it recorded, how to write a change. */
+interface Ledger<Locked, Recorded, Change> {
+  readonly lock: (input: { readonly userId: string; readonly conversationId: string }) => Read<Locked>
+  readonly recorded: (conversationId: string) => Read<Recorded>
+  readonly write: (input: { readonly userId: string; readonly conversationId: string; readonly change: Change }) => Effect.Effect<void, SqlError.SqlError>
 }
 
-export interface UserProfile {
-  readonly display_name?: string | undefined
-  /** An IANA zone the caller has validated; "UTC" for a new user when absent. */
-  readonly timezone?: string | undefined
+/**
+ * A score change as written: metrics, score, status and the history row, plus `player`, the other
+ * columns of `users` it sets (engagement for a conversation, the decay ledger for decay).
+ */
+type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExchanges" | "chapter" | "bossAttempts"> & {
+  readonly userId: string
+  readonly conversationId: string | null
+  readonly source: "conversation" | "decay"
+  readonly player: Statement.Fragment
 }
-
-const UserRow = Schema.Struct({
-  user_id: Schema.String,
-  display_name: Schema.NullOr(Schema.String),
-  timezone: Schema.String,
-  game_status: GameStatus,
-  chapter: Chapter,
-  relationship_score: Schema.Number,
-  intimacy: Schema.Number,
-  passion: Schema.Number,
-  trust: Schema.Number,
-  secureness: Schema.Number,
-  engagement_state: EngagementState,
-  boss_attempts: Schema.Int,
-  arousal: Schema.Number,
-  valence: Schema.Number,
-  dominance: Schema.Number,
-  emotional_intimacy: Schema.Number,
-  conflict_temperature: Schema.Number,
-  last_interaction_at: Schema.NullOr(Schema.DateFromSelf),
-  created_at: Schema.DateFromSelf
-})
-
-const toUserState = (row: typeof UserRow.Type): UserState => ({
-  user_id: row.user_id,
-  display_name: row.display_name,
-  timezone: row.timezone,
-  game_status: row.game_status,
-  chapter: row.chapter,
-  relationship_score: row.relationship_score,
-  metrics: { intimacy: row.intimacy, passion: row.passion, trust: row.trust, secureness: row.secureness },
-  engagement_state: row.engagement_state,
-  boss_attempts: row.boss_attempts,
-  emotional_state: { arousal: row.arousal, valence: row.valence, dominance: row.dominance, intimacy: row.emotional_intimacy },
-  // The stored temperature as of the last conflict update; passive cooling is applied by the
-  // pipeline's conflict stage, so a read never changes it.
-  conflict: { temperature: row.conflict_temperature, zone: conflictZone(row.conflict_temperature) },
-  last_interaction_at: row.last_interaction_at,
-  created_at: row.created_at
-})
-
-const ProfileRequest = Schema.Struct({
-  id: Schema.String,
-  display_name: Schema.NullOr(Schema.String),
-  timezone: Schema.NullOr(Schema.String)
-})
 
 export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/UserRepository", {
   effect: Effect.gen(function*() {
@@ -138,6 +101,107 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           WHERE u.id = ${id}`
     })
 
+    // One lock for every change of the player: both rows, in the order users → user_metrics.
+    const lockRow = (userId: string) =>
+      sql`
+        SELECT u.chapter, u.game_status, u.boss_attempts, u.relationship_score, u.engagement_state, u.vulnerability_exchanges,
+               u.conflict_temperature, u.conflict_updated_at, u.conflict_critical_since, u.last_interaction_at,
+               (u.decay_anchor_at IS NOT DISTINCT FROM u.last_interaction_at) AS ledger_current,
+               u.decay_hours_deducted, m.intimacy, m.passion, m.trust, m.secureness
+        FROM users u JOIN user_metrics m ON m.user_id = u.id
+        WHERE u.id = ${userId}
+        FOR UPDATE`
+    const lockAs = <A, I>(schema: Schema.Schema<A, I>) =>
+      SqlSchema.findOne({ Request: Schema.String, Result: schema, execute: lockRow })
+    const lockPlayer = lockAs(LockedPlayer)
+    const lockConflict = lockAs(LockedConflict)
+    const lockForDecay = lockAs(LockedForDecay)
+
+    const findRhythm = conversationRhythm(sql)
+
+    /** The one score write, of a conversation and of decay alike: metrics, player and history together. */
+    const writeScore = (input: ScoreWrite) =>
+      Effect.all([
+        sql`
+          UPDATE user_metrics
+          SET intimacy = ${input.metrics.intimacy}, passion = ${input.metrics.passion},
+              trust = ${input.metrics.trust}, secureness = ${input.metrics.secureness}, updated_at = now()
+          WHERE user_id = ${input.userId}`,
+        sql`
+          UPDATE users
+          SET relationship_score = ${input.scoreAfter}, game_status = ${input.status}, ${input.player}, updated_at = now()
+          WHERE id = ${input.userId}`,
+        sql`
+          INSERT INTO score_history (user_id, conversation_id, source, score_before, score_after, metric_changes, events)
+          VALUES (${input.userId}, ${input.conversationId}, ${input.source}, ${input.scoreBefore}, ${input.scoreAfter},
+                  ${JSON.stringify(input.changes)}::jsonb, ${JSON.stringify(input.events)}::jsonb)`
+      ], { discard: true })
+
+    const scoreLedger: Ledger<ScoreState, RecordedScoreChange, ScoreChange> = {
+      lock: ({ conversationId, userId }) =>
+        Effect.gen(function*() {
+          const player = yield* lockPlayer(userId)
+          if (Option.isNone(player)) return Option.none()
+          const rhythm = yield* findRhythm({ userId, conversationId })
+          if (Option.isNone(rhythm)) return yield* Effect.dieMessage(`conversation ${conversationId} not found`)
+          return Option.some({ player: player.value, rhythm: rhythm.value })
+        }),
+      recorded: SqlSchema.findOne({
+        Request: Schema.String,
+        Result: RecordedScoreChange,
+        execute: (conversationId) =>
+          sql`SELECT score_before, score_after, events::text AS events FROM score_history WHERE conversation_id = ${conversationId}`
+      }),
+      write: ({ change, conversationId, userId }) =>
+        writeScore({
+          ...change,
+          userId,
+          conversationId,
+          source: "conversation",
+          player: sql`engagement_state = ${change.engagementState}, vulnerability_exchanges = ${change.vulnerabilityExchanges},
+            chapter = ${change.chapter}, boss_attempts = ${change.bossAttempts}`
+        })
+    }
+
+    const conflictLedger: Ledger<LockedConflict, RecordedConflictChange, ConflictChange> = {
+      lock: ({ userId }) => lockConflict(userId),
+      recorded: SqlSchema.findOne({
+        Request: Schema.String,
+        Result: RecordedConflictChange,
+        execute: (conversationId) =>
+          sql`
+            SELECT temperature_before, temperature_after, zone, events::text AS events
+            FROM conflict_history WHERE conversation_id = ${conversationId}`
+      }),
+      write: ({ change, conversationId, userId }) =>
+        Effect.all([
+          sql`
+            UPDATE users
+            SET conflict_temperature = ${change.temperature}, conflict_updated_at = ${change.updatedAt},
+                conflict_critical_since = ${change.criticalSince}, game_status = ${change.status}, updated_at = now()
+            WHERE id = ${userId}`,
+          sql`
+            INSERT INTO conflict_history (user_id, conversation_id, temperature_before, temperature_after, zone, events)
+            VALUES (${userId}, ${conversationId}, ${change.temperatureBefore}, ${change.temperature},
+                    ${change.zone}, ${JSON.stringify(change.events)}::jsonb)`
+        ], { discard: true })
+    }
+
+    /** Lock, check the ledger, decide, write: one transaction. */
+    const applyOnce = <Locked, Recorded, Change>(
+      ledger: Ledger<Locked, Recorded, Change>,
+      input: { readonly userId: string; readonly conversationId: string; readonly decide: (locked: Locked) => Change }
+    ) =>
+      sql.withTransaction(Effect.gen(function*() {
+        const locked = yield* ledger.lock(input)
+        if (Option.isNone(locked)) return yield* Effect.dieMessage(`player ${input.userId} not found`)
+        const recorded = yield* ledger.recorded(input.conversationId)
+        if (Option.isSome(recorded)) return { applied: false, locked: locked.value, recorded: recorded.value } as const
+        const change = input.decide(locked.value)
+        yield* ledger.write({ userId: input.userId, conversationId: input.conversationId, change })
+        return { applied: true, locked: locked.value, change } as const
+      })).pipe(Effect.catchTag("ParseError", Effect.die))
+
     /** The full user state; none for an unknown user. */
     const find = Effect.fn("UserRepository.find")(
       (userId: string) => Effect.map(findRow(userId), Option.map(toUserState)),
@@ -163,6 +227,67 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
       Effect.catchTags({ ParseError: Effect.die, NoSuchElementException: Effect.die })
     )
 
-    return { find, upsert } as const
+    /**
+     * Contact from the player at `at` (the database's clock when null): decay measures inactivity
+     * from it. Callers run it inside the transaction that stores the contact, after locking the
+     * conversation (lock order: the conversation row, then the users row).
+     */
+    const recordContact = Effect.fn("UserRepository.recordContact")(function*(userId: string, at: Date | null) {
+      yield* sql`
+        UPDATE users SET last_interaction_at = GREATEST(last_interaction_at, COALESCE(${at}, now())), updated_at = now()
+        WHERE id = ${userId}`
+    })
+
+    /** The score change of one conversation, once (`score_history`). */
+    const applyScoreOnce = Effect.fn("UserRepository.applyScoreOnce")(function*(input: {
+      readonly userId: string
+      readonly conversationId: string
+      readonly decide: (state: ScoreState) => ScoreChange
+    }) {
+      const application = yield* applyOnce(scoreLedger, input)
+      return (application.applied
+        ? { applied: true, player: application.locked.player, change: application.change }
+        : { applied: false, player: application.locked.player, recorded: application.recorded }) satisfies ScoreApplication
+    })
+
+    /** The conflict change of one conversation, once (`conflict_history`). */
+    const applyConflictOnce = Effect.fn("UserRepository.applyConflictOnce")(function*(input: {
+      readonly userId: string
+      readonly conversationId: string
+      readonly decide: (locked: LockedConflict) => ConflictChange
+    }) {
+      const application = yield* applyOnce(conflictLedger, input)
+      return (application.applied
+        ? { applied: true, change: application.change }
+        : { applied: false, recorded: application.recorded }) satisfies ConflictApplication
+    })
+
+    /**
+     * Inactivity decay of one player: lock, let `decide` compute what is due from the locked state
+     * (none: nothing), write the score (source 'decay') and the decay ledger, in one transaction.
+     */
+    const applyDecay = Effect.fn("UserRepository.applyDecay")(function*<Change extends DecayChange>(
+      userId: string,
+      decide: (locked: LockedForDecay) => Option.Option<Change>
+    ) {
+      return yield* sql.withTransaction(Effect.gen(function*() {
+        const locked = yield* lockForDecay(userId)
+        const change = Option.flatMap(locked, decide)
+        if (Option.isNone(change) || Option.isNone(locked)) return Option.none<Change>()
+        yield* writeScore({
+          ...change.value,
+          userId,
+          conversationId: null,
+          source: "decay",
+          // The row is locked: its last interaction is the one the deducted hours count from. Copied
+          // in SQL, not sent back from JavaScript, whose Date would drop the microseconds and make
+          // the next run see a new interaction (and deduct again).
+          player: sql`decay_anchor_at = last_interaction_at, decay_hours_deducted = ${change.value.hoursDeducted}`
+        })
+        return change
+      })).pipe(Effect.catchTag("ParseError", Effect.die))
+    })
+
+    return { find, upsert, recordContact, applyScoreOnce, applyConflictOnce, applyDecay } as const
   })
 }) {}

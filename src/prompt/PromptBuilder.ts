@@ -1,16 +1,17 @@
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import { fitSectionsToBudget, TEXT_PROMPT_BUDGET, VOICE_PROMPT_BUDGET } from "./PromptBudget.js"
 import { localDate } from "../game/LocalTime.js"
 import { encodeLivePrompt, livePromptOf } from "./PromptLive.js"
 import { type PromptPlatform, promptSections } from "./PromptTemplate.js"
 import { countTokens, truncateToTokens } from "../model/Tokens.js"
-import { PromptStateLoader } from "./PromptStateLoader.js"
+import type { LoadedPromptState } from "./LoadedPromptState.js"
 import { type PromptContextSnapshot, promptSnapshot } from "./PromptSnapshot.js"
 
 /**
- * Builds Nikita's system prompt for a player and platform from the stored state: the pipeline's
- * last stage stores it as the ready prompt, and with the pipeline disabled the prompt endpoint
- * builds it on demand (without a conversation, without enrichment, at the current time).
+ * Builds Nikita's system prompt for a player and platform from the state the pipeline's
+ * `PromptInputs` loaded: the pipeline's last stage stores it as the ready prompt, and with the
+ * pipeline disabled the prompt endpoint builds it on demand (without a conversation, without
+ * enrichment, at the current time).
  */
 
 export const promptBudget: { readonly [P in PromptPlatform]: number } = {
@@ -27,17 +28,22 @@ export interface PromptBuildRequest {
   readonly now?: Date | undefined
   /**
    * Ignored: enrichment is dropped. A model rewrite of the whole prompt (about 6,500 tokens) does
-   * not fit a stage budget with a real model, and the prompt is now re-rendered at every read
+   * not fit a stage budget with a real model, and the prompt is re-rendered at every read
    * (`PromptLive.ts`), so a rewritten text would freeze its clock, events and contact band again.
    * Kept so callers compile; the snapshot records `enrichment: "skipped"`.
    */
   readonly enrich?: boolean | undefined
 }
 
-export interface BuiltPrompt {
+/** The prompt as rendered from its loaded state. */
+export interface RenderedPrompt {
   readonly promptText: string
   readonly tokenCount: number
   readonly contextSnapshot: PromptContextSnapshot
+}
+
+/** The prompt with the time it took to load its state and render it. */
+export interface BuiltPrompt extends RenderedPrompt {
   readonly generationTimeMs: number
 }
 
@@ -57,18 +63,13 @@ export const cutToBudget = (text: string, budget: number): { readonly text: stri
 
 export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/PromptBuilder", {
   effect: Effect.gen(function*() {
-    const loader = yield* PromptStateLoader
-
     /**
      * Sections rendered from the stored state, fitted to the platform's budget (drop chapter
      * behaviour, then inner life, then trim memory from its least relevant end; cut the text only
-     * if that is still not enough), then stored with the live parts that are rendered again at each read (`PromptLive.ts`).
+     * if that is still not enough), stored with the live parts a read renders again (`PromptLive.ts`).
      */
-    const build = Effect.fn("PromptBuilder.build")(function*(request: PromptBuildRequest) {
-      const startedMs = yield* Clock.currentTimeMillis
-      const now = request.now ?? new Date(startedMs)
+    const build = Effect.fn("PromptBuilder.build")(function*(request: PromptBuildRequest, loaded: LoadedPromptState) {
       const budget = promptBudget[request.platform]
-      const loaded = yield* loader.load({ ...request, now })
       const fitted = fitSectionsToBudget(promptSections(loaded.state), budget, countTokens)
       const template = fitted.withinBudget ? fitted : cutToBudget(fitted.text, budget)
       if (!fitted.withinBudget) {
@@ -78,8 +79,7 @@ export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/Pr
       }
       // No model rewrite (see `enrich` on the request): the text is the template's.
       const enriched = { outcome: "skipped" as const, text: template.text, tokenCount: template.tokenCount }
-      const live = livePromptOf(loaded.state, fitted.sections, budget, localDate(now, loaded.state.timeZone))
-      const finishedMs = yield* Clock.currentTimeMillis
+      const live = livePromptOf(loaded.state, fitted.sections, budget, localDate(loaded.state.now, loaded.state.timeZone))
       yield* Effect.logInfo("prompt built").pipe(
         Effect.annotateLogs({
           platform: request.platform,
@@ -101,12 +101,10 @@ export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/Pr
           { ...fitted, budget, truncated: !fitted.withinBudget },
           enriched.outcome,
           encodeLivePrompt(live)
-        ),
-        generationTimeMs: Math.max(0, Math.round(finishedMs - startedMs))
-      } satisfies BuiltPrompt
+        )
+      } satisfies RenderedPrompt
     })
 
     return { build } as const
-  }),
-  dependencies: [PromptStateLoader.Default]
+  })
 }) {}

@@ -2,7 +2,7 @@ import { moodFromEmotionalState, scoreBand } from "./PromptContext.js"
 import type { EnrichmentOutcome } from "./PromptEnrichment.js"
 import type { LivePrompt } from "./PromptLive.js"
 import { eventsToTell, type PromptPlatform, promptLimits } from "./PromptTemplate.js"
-import type { LoadedPromptState, MemorySource } from "./PromptStateLoader.js"
+import type { LoadedPromptState, MemorySource } from "./LoadedPromptState.js"
 
 /** What went into a prompt, stored next to it (`ready_prompts.context_snapshot`) for debugging. */
 export interface PromptContextSnapshot {

@@ -2,8 +2,8 @@ import { SqlSchema } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Clock, Effect, Option, Schema } from "effect"
 import { GameStatus } from "../game/GameEvents.js"
+import { Platform } from "../game/Platform.js"
 import { decodeLivePrompt, renderLive } from "./PromptLive.js"
-import { Platform } from "../conversation/ConversationModel.js"
 
 /**
  * The pre-built system prompts the chat runtime reads before each conversation: one current row

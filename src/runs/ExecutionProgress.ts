@@ -93,5 +93,6 @@ export class ExecutionProgress extends Effect.Service<ExecutionProgress>()("afte
     })
 
     return { status } as const
-  })
+  }),
+  dependencies: [ExecutionRepository.Default]
 }) {}

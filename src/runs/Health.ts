@@ -158,5 +158,6 @@ export class HealthService extends Effect.Service<HealthService>()("aftertalk/He
     })
 
     return { check } as const
-  })
+  }),
+  dependencies: [AppConfig.Default, StreamState.Default]
 }) {}

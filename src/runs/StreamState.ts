@@ -23,5 +23,6 @@ export class StreamState extends Effect.Service<StreamState>()("aftertalk/Stream
     })
 
     return { get, set } as const
-  })
+  }),
+  dependencies: [AppConfig.Default]
 }) {}

@@ -17,6 +17,17 @@ const ProcessSpec = Schema.Struct({
   }),
   components: Schema.Struct({ schemas: Schema.Struct({ PipelineSuccess: Properties, RunFailed: Properties }) })
 })
+const Media = Schema.Struct({ schema: Schema.optional(Schema.Unknown), example: Schema.optional(Schema.Unknown) })
+const Content = Schema.Struct({ content: Schema.optional(Schema.Record({ key: Schema.String, value: Media })) })
+const DocumentedOperation = Schema.Struct({
+  summary: Schema.optional(Schema.String),
+  parameters: Schema.optional(Schema.Array(Schema.Unknown)),
+  requestBody: Schema.optional(Schema.Struct({ content: Schema.Record({ key: Schema.String, value: Media }) })),
+  responses: Schema.Record({ key: Schema.String, value: Content })
+})
+const DocumentedSpec = Schema.Struct({
+  paths: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: DocumentedOperation }) })
+})
 const Spec = Schema.Struct({ paths: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: Operation }) }) })
 
 describe.skipIf(!postgresAvailable)("documentation", () => {
@@ -29,11 +40,17 @@ describe.skipIf(!postgresAvailable)("documentation", () => {
         expect(reply.json).toMatchObject({ openapi: expect.stringMatching(/^3\./), info: { title: "aftertalk" } })
         const spec = yield* Schema.decodeUnknown(Spec)(reply.json)
         expect(Object.keys(spec.paths).sort()).toEqual([
+          "/conversations",
           "/conversations/{conversation_id}",
+          "/conversations/{conversation_id}/retry",
+          "/pipeline/executions",
+          "/pipeline/executions/{execution_id}",
           "/pipeline/health",
           "/pipeline/process/{conversation_id}",
           "/pipeline/process/{conversation_id}/async",
           "/pipeline/stats/last-24h",
+          "/pipeline/stats/runs-by-hour",
+          "/pipeline/stats/stage-durations",
           "/pipeline/status/{execution_id}",
           "/tasks/decay",
           "/tasks/process-conversations",
@@ -74,6 +91,31 @@ describe.skipIf(!postgresAvailable)("documentation", () => {
           ["status", "error", "failed_stage", "reason", "fallback_action", "conversation_id", "pipeline_execution_id", "stage_started_at", "failed_at", "duration_ms"]
         ))
         expect(operation.requestBody.required).toBe(false)
+      }))
+
+    it.effect("every operation has a summary and an example answer; every 400 is the envelope clients really get", () =>
+      Effect.gen(function*() {
+        const reply = yield* send("GET", "/openapi.json", { secret: null })
+        const spec = yield* Schema.decodeUnknown(DocumentedSpec)(reply.json)
+        const undocumented: Array<string> = []
+        for (const [path, operations] of Object.entries(spec.paths)) {
+          for (const [method, operation] of Object.entries(operations)) {
+            const success = Object.entries(operation.responses).find(([status]) => status.startsWith("2"))?.[1]
+            const example = success?.content?.["application/json"]?.example
+            if ((operation.summary ?? "").length === 0 || example === undefined) undocumented.push(`${method} ${path}`)
+            const badRequest = operation.responses["400"]?.content?.["application/json"]?.schema
+            if (badRequest !== undefined) expect(badRequest, `${method} ${path}`).toEqual({ $ref: "#/components/schemas/InvalidRequest" })
+            if (operation.requestBody !== undefined) {
+              expect(operation.requestBody.content["application/json"]?.example, `${method} ${path}`).toBeDefined()
+            }
+          }
+        }
+        expect(undocumented).toEqual([])
+        expect(reply.text).not.toContain("HttpApiDecodeError")
+        // The webhook's signature header is declared (the handler checks it, so the platform does not).
+        expect(spec.paths["/voice/webhook"]?.["post"]?.parameters).toEqual(expect.arrayContaining([
+          expect.objectContaining({ name: "ElevenLabs-Signature", in: "header", required: true })
+        ]))
       }))
 
     it.effect("/docs serves the API reference as HTML without a secret", () =>

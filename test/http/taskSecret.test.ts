@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, Redacted } from "effect"
-import { AppConfig } from "../../src/config/AppConfig.js"
 import { TaskSecret } from "../../src/config/TaskSecret.js"
 import { testEnv } from "../support/Db.js"
 
@@ -12,7 +11,6 @@ const withLogs = (env: Record<string, string>) =>
     const secret = yield* TaskSecret.pipe(
       Effect.provide(
         TaskSecret.Default.pipe(
-          Layer.provide(AppConfig.Default),
           Layer.provide(testEnv(env)),
           Layer.provide(Logger.replace(Logger.defaultLogger, logger))
         )

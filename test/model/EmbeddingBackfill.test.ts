@@ -2,15 +2,19 @@ import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Deferred, Effect, Fiber, Layer, Option, Ref, Schema } from "effect"
 import { randomUUID } from "node:crypto"
-import { AppConfig } from "../../src/config/AppConfig.js"
 import { DatabaseLive } from "../../src/db/Database.js"
 import { backfillEmbeddings } from "../../src/memory/EmbeddingBackfill.js"
+import { MemoryRepository } from "../../src/memory/MemoryRepository.js"
 import { Embeddings } from "../../src/model/Embeddings.js"
 import { hashEmbedding } from "../../src/model/offline/OfflineEmbedding.js"
 import { parseVectorLiteral } from "../../src/memory/VectorLiteral.js"
 import { freshDatabaseUrl, postgresAvailable, testEnv } from "../support/Db.js"
 
-const database = (url: string) => DatabaseLive.pipe(Layer.provide(AppConfig.Default), Layer.provide(testEnv({ DATABASE_URL: url })))
+/** The memory repository (the backfill's writer) over the given embeddings. */
+const withMemory = (embeddings: Layer.Layer<Embeddings>) =>
+  MemoryRepository.DefaultWithoutDependencies.pipe(Layer.provideMerge(embeddings))
+
+const database = (url: string) => DatabaseLive.pipe(Layer.provide(testEnv({ DATABASE_URL: url })))
 
 /** The size of `memory_facts.embedding` in this database. */
 const embeddingDimensions = Effect.gen(function*() {
@@ -66,7 +70,7 @@ describe.skipIf(!postgresAvailable)("embedding backfill (PostgreSQL)", () => {
         const calls = yield* Ref.make(0)
         const embeddings = flakyEmbeddings(dimensions, Ref.update(calls, (n) => n + 1))
 
-        const report = yield* backfillEmbeddings({ batchSize: 100 }).pipe(Effect.provide(embeddings))
+        const report = yield* backfillEmbeddings({ batchSize: 100 }).pipe(Effect.provide(withMemory(embeddings)))
         expect(report).toMatchObject({ total: 253, embedded: 250, skipped: 3 })
         expect(yield* Ref.get(calls)).toBe(3)
 
@@ -79,7 +83,7 @@ describe.skipIf(!postgresAvailable)("embedding backfill (PostgreSQL)", () => {
         expect(vector.every((value, i) => Math.abs(value - (expected[i] ?? Number.NaN)) < 1e-6)).toBe(true)
         expect(facts.find((row) => row.fact === "already embedded")?.embedding).toMatch(/^\[1,0,/)
 
-        const again = yield* backfillEmbeddings({ batchSize: 100 }).pipe(Effect.provide(embeddings))
+        const again = yield* backfillEmbeddings({ batchSize: 100 }).pipe(Effect.provide(withMemory(embeddings)))
         expect(again).toMatchObject({ total: 3, embedded: 0, skipped: 3 })
       }).pipe(Effect.provide(context))
     }))
@@ -100,13 +104,13 @@ describe.skipIf(!postgresAvailable)("embedding backfill (PostgreSQL)", () => {
           Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (n) =>
             n === 2 ? Deferred.succeed(secondCall, undefined).pipe(Effect.zipRight(Effect.never)) : Effect.void)
         )
-        const run = yield* Effect.fork(backfillEmbeddings({ batchSize: 50 }).pipe(Effect.provide(stalling)))
+        const run = yield* Effect.fork(backfillEmbeddings({ batchSize: 50 }).pipe(Effect.provide(withMemory(stalling))))
         yield* Deferred.await(secondCall)
         yield* Fiber.interrupt(run)
         const [{ missing }] = yield* sql<{ missing: number }>`SELECT count(*)::int AS missing FROM memory_facts WHERE embedding IS NULL`
         expect(missing).toBe(100)
 
-        const resumed = yield* backfillEmbeddings({ batchSize: 50 }).pipe(Effect.provide(flakyEmbeddings(dimensions)))
+        const resumed = yield* backfillEmbeddings({ batchSize: 50 }).pipe(Effect.provide(withMemory(flakyEmbeddings(dimensions))))
         expect(resumed).toMatchObject({ total: 100, embedded: 100, skipped: 0 })
       }).pipe(Effect.provide(context))
     }))

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { mkdtemp, readdir, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { freshDatabaseUrl, postgresAvailable } from "../support/Db.js"
 import { runToExit, startService } from "../support/ServiceProcess.js"
 
 /**
@@ -45,4 +46,22 @@ describe("the service as a process", () => {
       // It stopped before doing anything: no database opened, nothing listening.
       expect(result.stdout).not.toMatch(/Listening on|PGlite/)
     }), 60_000)
+
+  it.scopedLive.skipIf(!postgresAvailable)(
+    "stops with one line naming both vector sizes when EMBEDDING_DIMENSIONS differs from the database's",
+    () =>
+      Effect.gen(function*() {
+        // The test databases are created with 1536 dimensions.
+        const url = yield* freshDatabaseUrl
+        const result = yield* runToExit({ DATABASE_URL: url, EMBEDDING_DIMENSIONS: "768" })
+
+        expect(result.code).toBe(1)
+        const lines = result.stderr.split("\n").filter((line) => line.trim() !== "")
+        expect(lines).toHaveLength(1)
+        expect(lines[0]).toContain("EMBEDDING_DIMENSIONS is 768")
+        expect(lines[0]).toContain("1536")
+        expect(result.stdout).not.toMatch(/Listening on/)
+      }),
+    60_000
+  )
 })

@@ -17,7 +17,6 @@ import { testEnv } from "../support/Db.js"
 const unused = (what: string) => () => Effect.dieMessage(`${what} must not be called: nothing was claimed`)
 
 const streamWithClaims = (claimDue: ConversationClaims["claimDue"]) => {
-  const config = AppConfig.Default.pipe(Layer.provide(testEnv({ STREAM_POLL_INTERVAL: "10 seconds" })))
   const doubles = Layer.mergeAll(
     Layer.succeed(ConversationClaims, ConversationClaims.make({ claimDue })),
     Layer.succeed(ConversationLeases, ConversationLeases.make({
@@ -29,7 +28,11 @@ const streamWithClaims = (claimDue: ConversationClaims["claimDue"]) => {
     Layer.succeed(PipelineRunner, { runClaimed: unused("PipelineRunner.runClaimed") }),
     StreamState.Default
   )
-  return ConversationStream.Default.pipe(Layer.provideMerge(doubles), Layer.provideMerge(config))
+  return ConversationStream.Default.pipe(
+    Layer.provideMerge(doubles),
+    Layer.provideMerge(AppConfig.Default),
+    Layer.provide(testEnv({ STREAM_POLL_INTERVAL: "10 seconds" }))
+  )
 }
 
 describe("DatabaseRetry", () => {

@@ -1,20 +1,10 @@
 import { SqlClient } from "@effect/sql"
 import pg from "pg"
 import { Context, Duration, Effect, Layer, Schedule } from "effect"
-import { AppConfig } from "../../src/config/AppConfig.js"
-import { ConversationClaims } from "../../src/queue/ConversationClaims.js"
-import { ConversationLeases } from "../../src/queue/ConversationLeases.js"
+import { triggersOver } from "../../src/AppLayer.js"
 import { DatabaseLive } from "../../src/db/Database.js"
-import { ExecutionRepository } from "../../src/runs/ExecutionRepository.js"
-import { InactivityDecay } from "../../src/player/InactivityDecay.js"
-import { Instance } from "../../src/config/Instance.js"
-import { PipelineInputs } from "../../src/pipeline/PipelineInputs.js"
-import { StreamState } from "../../src/runs/StreamState.js"
-import { TaskRuns } from "../../src/queue/TaskRuns.js"
 import { type PipelineRun, type StageName, stageNames } from "../../src/pipeline/Stage.js"
-import { ConversationStream } from "../../src/queue/ConversationStream.js"
 import { PipelineRunner } from "../../src/queue/PipelineRunner.js"
-import { Tasks } from "../../src/queue/Tasks.js"
 import { freshDatabaseUrl, testEnv } from "../support/Db.js"
 import { stagesActing } from "../support/FakeStages.js"
 
@@ -65,21 +55,11 @@ export const instanceLayer = (
   env: Record<string, string> = {},
   behaviours: Behaviours = {},
   stages: ReadonlyArray<StageName> = stageNames
-) => {
-  const config = AppConfig.Default.pipe(Layer.provide(testEnv({ ...fastEnv, ...env, DATABASE_URL: url })))
-  const database = DatabaseLive.pipe(Layer.provideMerge(config))
-  const identity = Layer.mergeAll(Instance.Default, StreamState.Default).pipe(Layer.provideMerge(database))
-  const repositories = Layer.mergeAll(
-    ConversationLeases.Default,
-    ExecutionRepository.Default,
-    PipelineInputs.Default,
-    ConversationClaims.Default,
-    InactivityDecay.Default,
-    TaskRuns.Default
-  ).pipe(Layer.provideMerge(identity))
-  const runner = PipelineRunner.fromSteps(fakeSteps(behaviours, stages)).pipe(Layer.provideMerge(repositories))
-  return Layer.mergeAll(ConversationStream.Default, Tasks.Default).pipe(Layer.provideMerge(runner))
-}
+) =>
+  triggersOver(PipelineRunner.fromSteps(fakeSteps(behaviours, stages))).pipe(
+    Layer.provideMerge(DatabaseLive),
+    Layer.provide(testEnv({ ...fastEnv, ...env, DATABASE_URL: url }))
+  )
 
 /** A fresh database and one instance on it: each test starts with no conversations at all. */
 export const freshInstance = (env: Record<string, string> = {}, behaviours: Behaviours = {}) =>

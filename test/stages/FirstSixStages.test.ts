@@ -9,8 +9,7 @@ import { GameStateRepository } from "../../src/player/GameStateRepository.js"
 import { LanguageModel } from "../../src/model/LanguageModel.js"
 import { LifeEventRepository } from "../../src/nikita/LifeEventRepository.js"
 import { MemoryRepository } from "../../src/memory/MemoryRepository.js"
-import { ThoughtRepository } from "../../src/memory/ThoughtRepository.js"
-import { ThreadRepository } from "../../src/memory/ThreadRepository.js"
+import { NotesRepository } from "../../src/memory/NotesRepository.js"
 import { conflict } from "../../src/pipeline/stages/Conflict.js"
 import { emotional } from "../../src/pipeline/stages/Emotional.js"
 import { extraction } from "../../src/pipeline/stages/Extraction.js"
@@ -31,9 +30,8 @@ import {
 /** The six stages with the offline (deterministic) model providers, as a run without OpenAI has them. */
 const TestLayer = Layer.mergeAll(
   ExtractionRepository.Default,
-  MemoryRepository.Default,
-  ThreadRepository.Default,
-  ThoughtRepository.Default,
+  MemoryRepository.DefaultWithoutDependencies,
+  NotesRepository.Default,
   LifeEventRepository.Default,
   EmotionalStateRepository.Default,
   GameStateRepository.Default,

@@ -4,8 +4,7 @@ import { Effect, Layer, Option } from "effect"
 import type { ExtractedFact } from "../../src/game/ExtractionSchema.js"
 import { Embeddings } from "../../src/model/Embeddings.js"
 import { MemoryRepository, type NewFact } from "../../src/memory/MemoryRepository.js"
-import { ThoughtRepository } from "../../src/memory/ThoughtRepository.js"
-import { ThreadRepository } from "../../src/memory/ThreadRepository.js"
+import { NotesRepository } from "../../src/memory/NotesRepository.js"
 import { memoryUpdate } from "../../src/pipeline/stages/MemoryUpdate.js"
 import { postgresAvailable } from "../support/Db.js"
 import {
@@ -30,7 +29,7 @@ const TestEmbeddings = Embeddings.Test({
     })
 })
 
-const TestLayer = Layer.mergeAll(MemoryRepository.Default, ThreadRepository.Default, ThoughtRepository.Default).pipe(
+const TestLayer = Layer.mergeAll(MemoryRepository.DefaultWithoutDependencies, NotesRepository.Default).pipe(
   Layer.provideMerge(TestEmbeddings),
   Layer.provideMerge(testDatabaseWithInputs)
 )
@@ -103,7 +102,7 @@ describe.skipIf(!postgresAvailable)("memory_update", () => {
         }
         expect(yield* countOf("conversation_threads", userId)).toBe(2)
         expect(yield* countOf("nikita_thoughts", userId)).toBe(1)
-        const threads = yield* Effect.flatMap(ThreadRepository, (r) => r.open({ userId, limit: 10 }))
+        const threads = yield* Effect.flatMap(NotesRepository, (r) => r.openThreads({ userId, limit: 10 }))
         expect(threads.map((t) => t.topic).sort()).toEqual(["a trip to Lisbon", "the night shift schedule"])
       }))
 

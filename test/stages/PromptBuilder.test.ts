@@ -6,6 +6,11 @@ import { countTokens } from "../../src/model/Tokens.js"
 import { Embeddings } from "../../src/model/Embeddings.js"
 import { LanguageModel } from "../../src/model/LanguageModel.js"
 import { MemoryRepository } from "../../src/memory/MemoryRepository.js"
+import { ConversationSummaryRepository } from "../../src/conversation/ConversationSummaryRepository.js"
+import { NotesRepository } from "../../src/memory/NotesRepository.js"
+import { LifeEventRepository } from "../../src/nikita/LifeEventRepository.js"
+import { PromptInputs } from "../../src/pipeline/PromptInputs.js"
+import { UserRepository } from "../../src/player/UserRepository.js"
 import { cutToBudget, PromptBuilder } from "../../src/prompt/PromptBuilder.js"
 import { ReadyPromptRepository } from "../../src/prompt/ReadyPromptRepository.js"
 import { PIPELINE_VERSION, promptBuilder } from "../../src/pipeline/stages/PromptBuilder.js"
@@ -22,13 +27,25 @@ import {
   lifeEvent
 } from "./promptFixtures.js"
 
-const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.Default).pipe(
+const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.DefaultWithoutDependencies).pipe(
   Layer.provideMerge(Embeddings.offline(EMBEDDING_DIMENSIONS)),
   Layer.provideMerge(testDatabaseWithInputs)
 )
 
 /** The prompt builder with the given model in front of the shared database. */
-const withModel = (model: Layer.Layer<LanguageModel>) => Effect.provide(PromptBuilder.Default.pipe(Layer.provide(model)))
+const withModel = (model: Layer.Layer<LanguageModel>) =>
+  Effect.provide(
+    PromptInputs.DefaultWithoutDependencies.pipe(
+      Layer.provide(Layer.mergeAll(
+        UserRepository.Default,
+        LifeEventRepository.Default,
+        ConversationSummaryRepository.Default,
+        NotesRepository.Default,
+        PromptBuilder.Default
+      )),
+      Layer.provide(model)
+    )
+  )
 
 /** A model that must not be asked: any call is a defect. */
 const NoModel = LanguageModel.Test({})
@@ -256,7 +273,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
               INSERT INTO memory_facts (user_id, fact, normalized_fact, graph_type, created_at)
               VALUES (${userId}, ${fact}, ${fact.toLowerCase()}, 'user', ${new Date(now.getTime() - 100 * 60_000)})`
           }
-          const built = yield* Effect.flatMap(PromptBuilder, (builder) =>
+          const built = yield* Effect.flatMap(PromptInputs, (builder) =>
             builder.build({ userId, platform: "voice", conversationId, now })).pipe(withModel(NoModel))
           const { dropped, memory } = built.contextSnapshot
           expect(built.tokenCount).toBeLessThanOrEqual(3_500)
@@ -274,7 +291,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("no enrichment: the model is never asked to rewrite the prompt", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* richPlayer(11)
-        const built = yield* Effect.flatMap(PromptBuilder, (builder) =>
+        const built = yield* Effect.flatMap(PromptInputs, (builder) =>
           builder.build({ userId, platform: "text", conversationId: run.conversation.id, now, enrich: true })).pipe(withModel(NoModel))
         expect(built.contextSnapshot.enrichment).toBe("skipped")
       }))
@@ -318,7 +335,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
     it.effect("builds on demand without a conversation and without asking the model", () =>
       Effect.gen(function*() {
         const { userId } = yield* richPlayer(8)
-        const built = yield* Effect.flatMap(PromptBuilder, (builder) => builder.build({ userId, platform: "voice", now })).pipe(
+        const built = yield* Effect.flatMap(PromptInputs, (builder) => builder.build({ userId, platform: "voice", now })).pipe(
           withModel(NoModel)
         )
         expect(built.promptText).toContain("You are on a voice call")
@@ -326,7 +343,7 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
         expect(built.tokenCount).toBe(countTokens(built.promptText))
         expect(built.contextSnapshot).toMatchObject({ conversation_id: null, enrichment: "skipped", platform: "voice" })
 
-        const unknown = yield* Effect.flatMap(PromptBuilder, (builder) =>
+        const unknown = yield* Effect.flatMap(PromptInputs, (builder) =>
           builder.build({ userId: fixedId(8, 50), platform: "text" })).pipe(withModel(NoModel), Effect.flip)
         expect(unknown).toMatchObject({ _tag: "UnknownPromptUser", userId: fixedId(8, 50) })
       }))

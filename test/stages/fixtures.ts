@@ -5,7 +5,6 @@ import type { Chapter } from "../../src/game/Chapters.js"
 import type { EngagementState } from "../../src/game/Engagement.js"
 import { emptyExtraction, type Extraction } from "../../src/game/ExtractionSchema.js"
 import { initialMetrics, type Metrics, relationshipScore } from "../../src/game/Metrics.js"
-import { AppConfig } from "../../src/config/AppConfig.js"
 import { DatabaseLive } from "../../src/db/Database.js"
 import { PipelineInputs } from "../../src/pipeline/PipelineInputs.js"
 import type { EarlierOutputs, PipelineRun, PipelineUser, StageOutputs } from "../../src/pipeline/Stage.js"
@@ -26,7 +25,7 @@ export const EMBEDDING_DIMENSIONS = 1536
  */
 export const testDatabase = Layer.unwrapScoped(
   Effect.map(freshDatabaseUrl, (url) =>
-    DatabaseLive.pipe(Layer.provide(AppConfig.Default), Layer.provide(testEnv({ DATABASE_URL: url }))))
+    DatabaseLive.pipe(Layer.provide(testEnv({ DATABASE_URL: url }))))
 )
 
 export interface PlayerFixture {

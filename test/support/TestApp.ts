@@ -4,12 +4,12 @@ import { Effect, Layer, Logger, LogLevel } from "effect"
 import { ApplicationLive } from "../../src/AppLayer.js"
 import { Api } from "../../src/http/Api.js"
 import { ServeApi } from "../../src/http/Server.js"
-import { AppConfig } from "../../src/config/AppConfig.js"
 import { freshDatabaseUrl, testEnv } from "./Db.js"
 
 /**
- * The whole service for HTTP tests: configuration from a map, the migrated database, the
- * application's services (`ApplicationLive`: repositories, models, pipeline, triggers) and the API, served by `NodeHttpServer.layerTest` on a free port.
+ * The whole service for HTTP tests: the application layer (`ApplicationLive`: configuration, the
+ * migrated database, repositories, models, pipeline, triggers) configured from a map, and the
+ * API, served by `NodeHttpServer.layerTest` on a free port.
  * The layer outputs `HttpClient` (already pointed at the server) and every service, so a test can
  * both call the API and arrange or inspect state through the repositories.
  *
@@ -28,7 +28,6 @@ const quietLogs = Logger.minimumLogLevel(LogLevel.Warning)
 export const appLayer = (env: Record<string, string>) =>
   ServeApi.pipe(
     Layer.provideMerge(ApplicationLive),
-    Layer.provideMerge(AppConfig.Default),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provide(testEnv({ TASK_SECRET: testTaskSecret, ...env })),
     Layer.provide(quietLogs)

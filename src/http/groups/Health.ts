@@ -3,6 +3,8 @@ import { Schema } from "effect"
 import { HealthStatus } from "../../runs/Health.js"
 import { StreamStatus } from "../../runs/StreamState.js"
 import { Timestamp } from "../Fields.js"
+import { operationDocs } from "../OperationDocs.js"
+import { healthExample } from "../examples/Pipeline.js"
 
 /** The operators' probe: no auth, 200 while the service can work, 503 when it cannot. */
 
@@ -32,6 +34,7 @@ export class HealthApi extends HttpApiGroup.make("health")
     HttpApiEndpoint.get("getHealth", "/pipeline/health")
       .addSuccess(HealthResponse)
       .addError(Unhealthy)
+      .annotateContext(operationDocs({ summary: "Pipeline health (no secret)", example: healthExample }))
   )
   .annotate(OpenApi.Description, "Pipeline health for probes and dashboards; needs no secret")
 {}

@@ -5,6 +5,8 @@ import { Authorization } from "../Authorization.js"
 import { NotFound } from "../Errors.js"
 import { oneOf, Timestamp } from "../Fields.js"
 import { UserPath } from "./Users.js"
+import { operationDocs } from "../OperationDocs.js"
+import { memorySearchExample } from "../examples/Players.js"
 
 /** What Nikita remembers about a player, searched by meaning. */
 
@@ -42,6 +44,7 @@ export class MemoryApi extends HttpApiGroup.make("memory")
         OpenApi.Description,
         "The player's active facts most similar to `q`, most similar first; facts not embedded yet are not searchable"
       )
+      .annotateContext(operationDocs({ summary: "Search a player's memory by meaning", example: memorySearchExample }))
   )
   .middleware(Authorization)
 {}

@@ -4,6 +4,8 @@ import { DEFAULT_TASK_LIMIT } from "../../queue/Tasks.js"
 import { Authorization } from "../Authorization.js"
 import { Disabled } from "../Errors.js"
 import { optionalBody, requestBodyNotRequired } from "../OptionalBody.js"
+import { operationDocs } from "../OperationDocs.js"
+import { decayExample, processConversationsExample } from "../examples/Pipeline.js"
 
 /** The cron-style tasks (API.md, Tasks): each runs to the end before it answers. */
 
@@ -45,7 +47,12 @@ export class TasksApi extends HttpApiGroup.make("tasks")
       .addSuccess(ProcessConversationsResponse)
       .addError(Disabled)
       .annotate(OpenApi.Description, "Claims stale and queued conversations (as the stream does) and runs them")
-      .annotate(OpenApi.Transform, requestBodyNotRequired)
+      .annotateContext(operationDocs({
+        summary: "Process due conversations (cron)",
+        example: processConversationsExample,
+        requestExample: { limit: 50 },
+        transform: requestBodyNotRequired
+      }))
   )
   .add(
     HttpApiEndpoint.post("decay", "/tasks/decay")
@@ -54,6 +61,7 @@ export class TasksApi extends HttpApiGroup.make("tasks")
         OpenApi.Description,
         "Applies inactivity decay once per hour owed. Runs even with UNIFIED_PIPELINE_ENABLED=false: decay is the game's clock, not pipeline processing"
       )
+      .annotateContext(operationDocs({ summary: "Apply inactivity decay (cron)", example: decayExample }))
   )
   .middleware(Authorization)
 {}

@@ -9,6 +9,8 @@ import { MessageRole, Platform } from "../../conversation/ConversationModel.js"
 import { Authorization } from "../Authorization.js"
 import { NotFound } from "../Errors.js"
 import { oneOf, StoredText, TimeZone, Timestamp } from "../Fields.js"
+import { operationDocs } from "../OperationDocs.js"
+import { messageAcceptedExample, postMessageExample, readyPromptExample, upsertUserExample, userStateExample } from "../examples/Players.js"
 
 /** The player, their messages and the prompt the pipeline built for them. */
 
@@ -74,12 +76,14 @@ export class UsersApi extends HttpApiGroup.make("users")
       .addSuccess(UserStateResponse)
       .addSuccess(UserStateResponse, { status: 201 })
       .annotate(OpenApi.Description, "Creates the player (201) or updates the given fields (200)")
+      .annotateContext(operationDocs({ summary: "Create or update a player", example: userStateExample, requestExample: upsertUserExample }))
   )
   .add(
     HttpApiEndpoint.get("getUser", "/users/:user_id")
       .setPath(UserPath)
       .addSuccess(UserStateResponse)
       .addError(NotFound)
+      .annotateContext(operationDocs({ summary: "A player's game state", example: userStateExample }))
   )
   .add(
     HttpApiEndpoint.post("postMessage", "/users/:user_id/messages")
@@ -88,6 +92,7 @@ export class UsersApi extends HttpApiGroup.make("users")
       .addSuccess(MessageAccepted, { status: 202 })
       .addError(NotFound)
       .annotate(OpenApi.Description, "Adds the message to the player's open conversation on that platform, or opens one")
+      .annotateContext(operationDocs({ summary: "Post a message", example: messageAcceptedExample, requestExample: postMessageExample }))
   )
   .add(
     HttpApiEndpoint.get("getPrompt", "/users/:user_id/prompt")
@@ -96,6 +101,7 @@ export class UsersApi extends HttpApiGroup.make("users")
       .addSuccess(ReadyPromptResponse)
       .addError(NotFound)
       .annotate(OpenApi.Description, "The system prompt the pipeline pre-built for the player's next conversation")
+      .annotateContext(operationDocs({ summary: "The player's system prompt", example: readyPromptExample }))
   )
   .middleware(Authorization)
 {}

@@ -1,6 +1,6 @@
 import { Clock, Effect } from "effect"
 import type { Platform } from "../../conversation/ConversationModel.js"
-import { PromptBuilder } from "../../prompt/PromptBuilder.js"
+import { PromptInputs } from "../../pipeline/PromptInputs.js"
 import { PIPELINE_VERSION } from "../../pipeline/stages/PromptBuilder.js"
 import { NotFound } from "../Errors.js"
 
@@ -13,7 +13,7 @@ import { NotFound } from "../Errors.js"
 export const onDemandPrompt = Effect.fn("Users.onDemandPrompt")(
   function*(userId: string, platform: Platform) {
     yield* Effect.annotateCurrentSpan({ user_id: userId, platform })
-    const builder = yield* PromptBuilder
+    const builder = yield* PromptInputs
     const built = yield* builder.build({ userId, platform })
     const generatedAt = new Date(yield* Clock.currentTimeMillis)
     return {

@@ -1,9 +1,9 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Effect, Option } from "effect"
 import { AppConfig } from "../../config/AppConfig.js"
-import { ConversationRepository } from "../../conversation/ConversationRepository.js"
 import { ReadyPromptRepository } from "../../prompt/ReadyPromptRepository.js"
 import { UserRepository } from "../../player/UserRepository.js"
+import { ConversationIntake } from "../../pipeline/ConversationIntake.js"
 import { Api } from "../Api.js"
 import { NotFound } from "../Errors.js"
 import { UserStateResponse } from "../groups/Users.js"
@@ -16,7 +16,7 @@ const unknownUser = (userId: string) =>
 export const UsersLive = HttpApiBuilder.group(Api, "users", (handlers) =>
   Effect.gen(function*() {
     const users = yield* UserRepository
-    const conversations = yield* ConversationRepository
+    const intake = yield* ConversationIntake
     const prompts = yield* ReadyPromptRepository
     const { pipelineEnabled } = yield* AppConfig
 
@@ -35,7 +35,7 @@ export const UsersLive = HttpApiBuilder.group(Api, "users", (handlers) =>
           Effect.flatMap(Option.match({ onNone: () => Effect.fail(unknownUser(path.user_id)), onSome: Effect.succeed }))
         ))
       .handle("postMessage", ({ path, payload }) =>
-        conversations.appendMessage(path.user_id, payload).pipe(
+        intake.appendMessage(path.user_id, payload).pipe(
           Effect.orDie,
           Effect.flatMap(Option.match({ onNone: () => Effect.fail(unknownUser(path.user_id)), onSome: Effect.succeed }))
         ))

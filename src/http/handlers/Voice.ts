@@ -1,7 +1,7 @@
 import { HttpApiBuilder, HttpApiError, type HttpServerRequest } from "@effect/platform"
 import { Clock, Effect, Either, Option, Schema } from "effect"
 import { AppConfig } from "../../config/AppConfig.js"
-import { VoiceCallRepository } from "../../conversation/VoiceCallRepository.js"
+import { ConversationIntake } from "../../pipeline/ConversationIntake.js"
 import { ConversationStream } from "../../queue/ConversationStream.js"
 import { Api } from "../Api.js"
 import { InvalidRequest, NotFound } from "../Errors.js"
@@ -37,7 +37,7 @@ const decode = <A, I>(schema: Schema.Schema<A, I>) => (json: unknown) =>
 export const VoiceLive = HttpApiBuilder.group(Api, "voice", (handlers) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
-    const calls = yield* VoiceCallRepository
+    const intake = yield* ConversationIntake
     const stream = yield* ConversationStream
 
     const receive = Effect.fn("VoiceWebhook.receive")(function*(request: HttpServerRequest.HttpServerRequest) {
@@ -67,7 +67,7 @@ export const VoiceLive = HttpApiBuilder.group(Api, "voice", (handlers) =>
       }
       const call = toVoiceCall(yield* decode(TranscriptionEvent)(json))
 
-      const stored = yield* calls.store(call).pipe(Effect.orDie)
+      const stored = yield* intake.storeVoiceCall(call).pipe(Effect.orDie)
       if (Option.isNone(stored)) {
         return yield* new NotFound({
           message: `No user ${call.userId} (dynamic_variables.user_id of call ${call.callId}); create it with PUT /users/${call.userId}.`

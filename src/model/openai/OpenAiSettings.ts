@@ -1,5 +1,5 @@
-import { Config, Duration, Option, Redacted } from "effect"
-import { settings } from "../../config/AppConfig.js"
+import { Duration, Option, Redacted } from "effect"
+import type { AppSettings } from "../../config/AppConfig.js"
 import { attemptTimeout } from "../RetryPolicy.js"
 
 /** Everything the OpenAI providers need, read once at start-up. */
@@ -15,22 +15,19 @@ export interface OpenAiSettings {
   readonly attemptTimeout: Duration.Duration
 }
 
-/** `EMBEDDING_DIMENSIONS` (AppConfig's definition); shared by the offline provider. */
-export const embeddingDimensionsConfig: Config.Config<number> = settings.embeddingDimensions
-
 /**
- * The OpenAI settings when `OPENAI_API_KEY` is set (an empty value counts as unset), `None` when
- * the offline provider should run instead.
+ * The OpenAI settings of the application's configuration when `OPENAI_API_KEY` is set (an empty
+ * value counts as unset), `None` when the offline provider should run instead.
  */
-export const openAiSettingsConfig: Config.Config<Option.Option<OpenAiSettings>> = Config.all({
-  apiKey: settings.openAiApiKey,
-  baseUrl: settings.openAiBaseUrl,
-  chatModel: settings.chatModel,
-  embeddingModel: settings.embeddingModel,
-  dimensions: settings.embeddingDimensions
-}).pipe(
-  Config.map(({ apiKey, ...rest }) => Option.map(apiKey, (key): OpenAiSettings => ({ ...rest, apiKey: key, attemptTimeout })))
-)
+export const openAiSettingsOf = (config: AppSettings): Option.Option<OpenAiSettings> =>
+  Option.map(config.openAiApiKey, (apiKey): OpenAiSettings => ({
+    apiKey,
+    baseUrl: config.openAiBaseUrl,
+    chatModel: config.chatModel,
+    embeddingModel: config.embeddingModel,
+    dimensions: config.embeddingDimensions,
+    attemptTimeout
+  }))
 
 /** Settings with the documented defaults, for tests and tools pointing at a given server. */
 export const makeOpenAiSettings = (

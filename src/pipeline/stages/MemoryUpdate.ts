@@ -1,8 +1,7 @@
 import { Duration, Effect, Option } from "effect"
 import { Embeddings } from "../../model/Embeddings.js"
 import { MemoryRepository } from "../../memory/MemoryRepository.js"
-import { ThoughtRepository } from "../../memory/ThoughtRepository.js"
-import { ThreadRepository } from "../../memory/ThreadRepository.js"
+import { NotesRepository } from "../../memory/NotesRepository.js"
 import { criticalStage } from "../Stage.js"
 
 /** One batched embeddings call (with its retries) plus a short transaction per fact. */
@@ -36,9 +35,9 @@ export const memoryUpdate = criticalStage({
       }))
       const stored = yield* memory.addFacts({ userId, conversationId, facts })
 
-      const threads = yield* Effect.flatMap(ThreadRepository, (repository) =>
+      const threads = yield* Effect.flatMap(NotesRepository, (repository) =>
         repository.addThreads({ userId, conversationId, topics: extraction.threads }))
-      const thoughts = yield* Effect.flatMap(ThoughtRepository, (repository) =>
+      const thoughts = yield* Effect.flatMap(NotesRepository, (repository) =>
         repository.addThoughts({ userId, conversationId, thoughts: extraction.thoughts }))
 
       yield* Effect.logInfo("memory updated").pipe(

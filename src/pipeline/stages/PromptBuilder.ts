@@ -1,7 +1,8 @@
 import { Duration, Effect } from "effect"
 import type { PromptPlatform } from "../../prompt/PromptTemplate.js"
-import { type BuiltPrompt, PromptBuilder } from "../../prompt/PromptBuilder.js"
+import type { BuiltPrompt } from "../../prompt/PromptBuilder.js"
 import { ReadyPromptRepository } from "../../prompt/ReadyPromptRepository.js"
+import { PromptInputs } from "../PromptInputs.js"
 import { recoverableStage } from "../Stage.js"
 
 /** Recorded with every ready prompt, so a prompt can be traced to the code that built it. */
@@ -21,7 +22,7 @@ export const promptBuilder = recoverableStage({
   timeout: PromptBuilderTimeout,
   run: (run) =>
     Effect.gen(function*() {
-      const builder = yield* PromptBuilder
+      const builder = yield* PromptInputs
       const prompts = yield* ReadyPromptRepository
 
       const build = (platform: PromptPlatform) =>

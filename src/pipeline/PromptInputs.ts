@@ -1,55 +1,33 @@
-import { Data, Effect, Option } from "effect"
-import { localDate } from "../game/LocalTime.js"
-import { type PromptMemoryFact, type PromptPlatform, promptLimits, type PromptState } from "./PromptTemplate.js"
+import { Clock, Effect, Option } from "effect"
 import { ConversationSummaryRepository } from "../conversation/ConversationSummaryRepository.js"
-import { LifeEventRepository } from "../nikita/LifeEventRepository.js"
+import { localDate } from "../game/LocalTime.js"
 import { MemoryRepository } from "../memory/MemoryRepository.js"
-import { ThoughtRepository } from "../memory/ThoughtRepository.js"
-import { ThreadRepository } from "../memory/ThreadRepository.js"
+import { NotesRepository } from "../memory/NotesRepository.js"
+import { LifeEventRepository } from "../nikita/LifeEventRepository.js"
 import { UserRepository } from "../player/UserRepository.js"
-
-/** The prompt was asked for a player who does not exist (the on-demand endpoint answers 404). */
-export class UnknownPromptUser extends Data.TaggedError("UnknownPromptUser")<{
-  readonly userId: string
-  readonly message: string
-}> {}
+import {
+  type LoadedPromptState,
+  type MemorySource,
+  padWithRecent,
+  QUERY_THREADS,
+  UnknownPromptUser
+} from "../prompt/LoadedPromptState.js"
+import { type BuiltPrompt, PromptBuilder, type PromptBuildRequest } from "../prompt/PromptBuilder.js"
+import { type PromptPlatform, promptLimits, type PromptState } from "../prompt/PromptTemplate.js"
 
 /**
- * Where the memory section's facts came from: a vector search, that search padded with the
- * newest facts (facts whose embedding is still missing are unsearchable until the backfill), or
- * the newest facts alone when there was nothing to search with.
+ * Reads everything a prompt is built from, for one player, platform and moment, from the feature
+ * repositories (players, Nikita's life, conversation summaries, notes, memory), and builds the
+ * prompt from it. The pipeline's last stage and the on-demand prompt endpoint both use it.
  */
-export type MemorySource = "search" | "search_and_recent" | "recent" | "none"
-
-export interface LoadedPromptState {
-  readonly state: PromptState
-  readonly memorySource: MemorySource
-  readonly memoryQuery: string
-  readonly summaryConversationIds: ReadonlyArray<string>
-}
-
-/** Topics of the memory query besides the summary: enough to steer the search, not to blur it. */
-const QUERY_THREADS = 3
-
-/** Search hits first (most relevant first), then the newest facts not already found. */
-const padWithRecent = (
-  found: ReadonlyArray<PromptMemoryFact>,
-  recent: ReadonlyArray<PromptMemoryFact>,
-  limit: number
-): ReadonlyArray<PromptMemoryFact> => {
-  const seen = new Set(found.map((fact) => fact.id))
-  return [...found, ...recent.filter((fact) => !seen.has(fact.id))].slice(0, limit)
-}
-
-/** Reads everything a prompt is built from, for one player, platform and moment. */
-export class PromptStateLoader extends Effect.Service<PromptStateLoader>()("aftertalk/PromptStateLoader", {
+export class PromptInputs extends Effect.Service<PromptInputs>()("aftertalk/PromptInputs", {
   effect: Effect.gen(function*() {
     const users = yield* UserRepository
     const lifeEvents = yield* LifeEventRepository
     const summaries = yield* ConversationSummaryRepository
-    const threads = yield* ThreadRepository
-    const thoughts = yield* ThoughtRepository
+    const notes = yield* NotesRepository
     const memory = yield* MemoryRepository
+    const builder = yield* PromptBuilder
 
     /**
      * The memory query is the conversation's summary (the latest summary without a conversation)
@@ -71,7 +49,7 @@ export class PromptStateLoader extends Effect.Service<PromptStateLoader>()("afte
         return { facts, source }
       })
 
-    const load = Effect.fn("PromptStateLoader.load")(function*(request: {
+    const load = Effect.fn("PromptInputs.load")(function*(request: {
       readonly userId: string
       readonly platform: PromptPlatform
       readonly conversationId?: string | undefined
@@ -87,8 +65,8 @@ export class PromptStateLoader extends Effect.Service<PromptStateLoader>()("afte
       const [events, recentSummaries, openThreads, recentThoughts] = yield* Effect.all([
         lifeEvents.forDay({ userId, date: localDate(now, timezone) }),
         summaries.recent({ userId, limit: limits.summaries }),
-        threads.open({ userId, limit: limits.threads }),
-        thoughts.recent({ userId, limit: limits.thoughts })
+        notes.openThreads({ userId, limit: limits.threads }),
+        notes.recentThoughts({ userId, limit: limits.thoughts })
       ], { concurrency: "unbounded" })
 
       const ownSummary = request.conversationId === undefined
@@ -135,13 +113,24 @@ export class PromptStateLoader extends Effect.Service<PromptStateLoader>()("afte
       } satisfies LoadedPromptState
     })
 
-    return { load } as const
+    /** The prompt from the state loaded now; its generation time counts the loading too. */
+    const build = Effect.fn("PromptInputs.build")(function*(request: PromptBuildRequest) {
+      const startedMs = yield* Clock.currentTimeMillis
+      const now = request.now ?? new Date(startedMs)
+      const loaded = yield* load({ ...request, now })
+      const rendered = yield* builder.build(request, loaded)
+      const finishedMs = yield* Clock.currentTimeMillis
+      return { ...rendered, generationTimeMs: Math.max(0, Math.round(finishedMs - startedMs)) } satisfies BuiltPrompt
+    })
+
+    return { load, build } as const
   }),
   dependencies: [
     UserRepository.Default,
     LifeEventRepository.Default,
     ConversationSummaryRepository.Default,
-    ThreadRepository.Default,
-    ThoughtRepository.Default
+    NotesRepository.Default,
+    MemoryRepository.Default,
+    PromptBuilder.Default
   ]
 }) {}

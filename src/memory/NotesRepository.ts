@@ -1,0 +1,107 @@
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Effect, Schema } from "effect"
+
+/**
+ * Nikita's notes on a conversation, the only writer of both tables:
+ * - `conversation_threads`: open topics a conversation left behind, for Nikita to pick up later;
+ * - `nikita_thoughts`: her inner reflections after it, feeding the prompt's "inner life".
+ * Each is unique per conversation ((conversation_id, topic), (conversation_id, content)), so
+ * re-runs add nothing.
+ */
+
+export const Thread = Schema.Struct({
+  id: Schema.String,
+  conversation_id: Schema.String,
+  topic: Schema.String,
+  status: Schema.Literal("open", "resolved"),
+  created_at: Schema.DateFromSelf
+})
+export type Thread = typeof Thread.Type
+
+export const Thought = Schema.Struct({
+  id: Schema.String,
+  conversation_id: Schema.String,
+  content: Schema.String,
+  created_at: Schema.DateFromSelf
+})
+export type Thought = typeof Thought.Type
+
+/** Trimmed, non-empty, each once. */
+const distinct = (texts: ReadonlyArray<string>) =>
+  [...new Set(texts.map((text) => text.trim()).filter((text) => text !== ""))]
+
+const Recent = Schema.Struct({ userId: Schema.String, limit: Schema.Number })
+
+export class NotesRepository extends Effect.Service<NotesRepository>()("aftertalk/NotesRepository", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    /** Returns how many topics were new. */
+    const addThreads = Effect.fn("NotesRepository.addThreads")(function*(input: {
+      readonly userId: string
+      readonly conversationId: string
+      readonly topics: ReadonlyArray<string>
+    }) {
+      const topics = distinct(input.topics)
+      if (topics.length === 0) return 0
+      const rows = topics.map((topic) => ({ user_id: input.userId, conversation_id: input.conversationId, topic }))
+      const inserted = yield* sql`
+        INSERT INTO conversation_threads ${sql.insert(rows)}
+        ON CONFLICT (conversation_id, topic) DO NOTHING
+        RETURNING id`
+      return inserted.length
+    })
+
+    /** Returns how many thoughts were new. */
+    const addThoughts = Effect.fn("NotesRepository.addThoughts")(function*(input: {
+      readonly userId: string
+      readonly conversationId: string
+      readonly thoughts: ReadonlyArray<string>
+    }) {
+      const contents = distinct(input.thoughts)
+      if (contents.length === 0) return 0
+      const rows = contents.map((content) => ({ user_id: input.userId, conversation_id: input.conversationId, content }))
+      const inserted = yield* sql`
+        INSERT INTO nikita_thoughts ${sql.insert(rows)}
+        ON CONFLICT (conversation_id, content) DO NOTHING
+        RETURNING id`
+      return inserted.length
+    })
+
+    const findOpenThreads = SqlSchema.findAll({
+      Request: Recent,
+      Result: Thread,
+      execute: ({ limit, userId }) =>
+        sql`
+          SELECT id, conversation_id, topic, status, created_at FROM conversation_threads
+          WHERE user_id = ${userId} AND status = 'open'
+          ORDER BY created_at DESC, topic
+          LIMIT ${limit}`
+    })
+
+    const findRecentThoughts = SqlSchema.findAll({
+      Request: Recent,
+      Result: Thought,
+      execute: ({ limit, userId }) =>
+        sql`
+          SELECT id, conversation_id, content, created_at FROM nikita_thoughts
+          WHERE user_id = ${userId}
+          ORDER BY created_at DESC, content
+          LIMIT ${limit}`
+    })
+
+    /** The user's newest open threads. */
+    const openThreads = Effect.fn("NotesRepository.openThreads")(
+      (input: { readonly userId: string; readonly limit: number }) => findOpenThreads(input),
+      Effect.catchTag("ParseError", Effect.die)
+    )
+
+    /** The user's newest thoughts. */
+    const recentThoughts = Effect.fn("NotesRepository.recentThoughts")(
+      (input: { readonly userId: string; readonly limit: number }) => findRecentThoughts(input),
+      Effect.catchTag("ParseError", Effect.die)
+    )
+
+    return { addThreads, addThoughts, openThreads, recentThoughts } as const
+  })
+}) {}

@@ -1,0 +1,122 @@
+import { Schema } from "effect"
+import { Chapter } from "../game/Chapters.js"
+import { ConflictZone } from "../game/Conflict.js"
+import type { EngagementInput } from "../game/Engagement.js"
+import { EngagementState } from "../game/Engagement.js"
+import { GameStatus } from "../game/GameEvents.js"
+import type { MetricDeltas, Metrics } from "../game/Metrics.js"
+
+/**
+ * What the player's repository locks, records and writes for one conversation: the score ledger
+ * (`score_history`) and the conflict ledger (`conflict_history`), one row per conversation each,
+ * plus what inactivity decay locks. Shapes only: the SQL is in `UserRepository`.
+ */
+
+/** The player as locked for a score change. */
+export const LockedPlayer = Schema.Struct({
+  chapter: Chapter,
+  game_status: GameStatus,
+  boss_attempts: Schema.Number,
+  relationship_score: Schema.Number,
+  engagement_state: EngagementState,
+  vulnerability_exchanges: Schema.Number,
+  intimacy: Schema.Number,
+  passion: Schema.Number,
+  trust: Schema.Number,
+  secureness: Schema.Number
+})
+export type LockedPlayer = typeof LockedPlayer.Type
+
+/** What `score_history` recorded for a conversation. */
+export const RecordedScoreChange = Schema.Struct({
+  score_before: Schema.Number,
+  score_after: Schema.Number,
+  events: Schema.parseJson(Schema.Array(Schema.String))
+})
+export type RecordedScoreChange = typeof RecordedScoreChange.Type
+
+/** The change a conversation makes, decided by the caller from the locked state. */
+export interface ScoreChange {
+  readonly metrics: Metrics
+  readonly changes: MetricDeltas
+  readonly scoreBefore: number
+  readonly scoreAfter: number
+  readonly events: ReadonlyArray<string>
+  readonly status: GameStatus
+  /** Changes only when the conversation resolves a boss fight (`game/Boss.ts`). */
+  readonly chapter: Chapter
+  readonly bossAttempts: number
+  readonly engagementState: EngagementState
+  readonly vulnerabilityExchanges: number
+}
+
+/** The locked player and their conversation rhythm, which a score change is decided from. */
+export interface ScoreState {
+  readonly player: LockedPlayer
+  readonly rhythm: EngagementInput
+}
+
+export type ScoreApplication =
+  | { readonly applied: true; readonly player: LockedPlayer; readonly change: ScoreChange }
+  | { readonly applied: false; readonly player: LockedPlayer; readonly recorded: RecordedScoreChange }
+
+/** The player's conflict state as locked for the update. */
+export const LockedConflict = Schema.Struct({
+  game_status: GameStatus,
+  relationship_score: Schema.Number,
+  conflict_temperature: Schema.Number,
+  conflict_updated_at: Schema.NullOr(Schema.DateFromSelf),
+  conflict_critical_since: Schema.NullOr(Schema.DateFromSelf)
+})
+export type LockedConflict = typeof LockedConflict.Type
+
+/** What `conflict_history` recorded for a conversation. */
+export const RecordedConflictChange = Schema.Struct({
+  temperature_before: Schema.Number,
+  temperature_after: Schema.Number,
+  zone: ConflictZone,
+  events: Schema.parseJson(Schema.Array(Schema.String))
+})
+export type RecordedConflictChange = typeof RecordedConflictChange.Type
+
+/** The change a conversation makes, decided by the caller from the locked state. */
+export interface ConflictChange {
+  readonly temperatureBefore: number
+  readonly temperature: number
+  readonly zone: ConflictZone
+  readonly updatedAt: Date
+  readonly criticalSince: Date | null
+  readonly events: ReadonlyArray<string>
+  /** `game_over` on a breakup; otherwise the status as it was. */
+  readonly status: GameStatus
+}
+
+export type ConflictApplication =
+  | { readonly applied: true; readonly change: ConflictChange }
+  | { readonly applied: false; readonly recorded: RecordedConflictChange }
+
+/** The player as locked for inactivity decay; `ledger_current`: the deducted hours count from their last interaction. */
+export const LockedForDecay = Schema.Struct({
+  chapter: Chapter,
+  game_status: GameStatus,
+  last_interaction_at: Schema.NullOr(Schema.DateFromSelf),
+  ledger_current: Schema.Boolean,
+  decay_hours_deducted: Schema.Number,
+  intimacy: Schema.Number,
+  passion: Schema.Number,
+  trust: Schema.Number,
+  secureness: Schema.Number
+})
+export type LockedForDecay = typeof LockedForDecay.Type
+
+/** What decay takes from a player, decided from the locked state. */
+export interface DecayChange {
+  readonly metrics: Metrics
+  readonly changes: MetricDeltas
+  readonly scoreBefore: number
+  readonly scoreAfter: number
+  readonly events: ReadonlyArray<string>
+  readonly status: GameStatus
+  /** The ledger after this deduction: hours deducted since the last interaction. */
+  readonly hoursDeducted: number
+}
