@@ -62,10 +62,28 @@ export interface EmotionalUpdate {
   readonly relationshipScore: number
 }
 
+/** Between these levels the rules add up exactly as DOMAIN.md writes them. */
+export const SOFT_LOW = 0.2
+export const SOFT_HIGH = 0.8
+
 /**
- * DOMAIN.md stage 4: rest pull, life events, tone, chapter modifier, relationship valence, then a
- * clamp to 0..1 (intermediate sums may leave 0..1; only the result is clamped). The score is
- * divided by 100 here, the reference game's bug was to use it raw.
+ * The final clamp to 0..1, made soft: a sum between 0.2 and 0.8 stands as it is; beyond, the
+ * excess is compressed so that the level approaches 0 or 1 without reaching it. A hard clamp let
+ * a handful of ordinary conversations (the chapter modifier is added on every update) pin a
+ * dimension at 1, where it no longer showed anything; here twenty positive conversations in a
+ * row leave intimacy near 0.98 and a bad conversation still moves it.
+ */
+export const softBound = (sum: number): number => {
+  const span = SOFT_LOW
+  if (sum > SOFT_HIGH) return SOFT_HIGH + span * (1 - Math.exp(-(sum - SOFT_HIGH) / span))
+  if (sum < SOFT_LOW) return SOFT_LOW - span * (1 - Math.exp(-(SOFT_LOW - sum) / span))
+  return sum
+}
+
+/**
+ * DOMAIN.md stage 4: rest pull, life events, tone, chapter modifier, relationship valence, then
+ * the bound to 0..1 (`softBound`; intermediate sums may leave 0..1, only the result is bounded).
+ * The score is divided by 100 here, the reference game's bug was to use it raw.
  */
 export const nextEmotionalState = (update: EmotionalUpdate): EmotionalState => {
   const tone = toneDelta[update.tone]
@@ -74,14 +92,12 @@ export const nextEmotionalState = (update: EmotionalUpdate): EmotionalState => {
   const next = (dimension: EmotionalDimension): number => {
     const modifier = dimension === "intimacy" ? chapter.intimacy : dimension === "dominance" ? chapter.dominance : 0
     const relationship = dimension === "valence" ? scoreValence : 0
-    return clamp(
+    return softBound(
       pullTowardRest(update.previous[dimension], update.hoursElapsed) +
         sumLifeEventDeltas(update.lifeEventDeltas, dimension) +
         clamp(tone[dimension] ?? 0, -TONE_DELTA_LIMIT, TONE_DELTA_LIMIT) +
         modifier +
-        relationship,
-      0,
-      1
+        relationship
     )
   }
   return { arousal: next("arousal"), valence: next("valence"), dominance: next("dominance"), intimacy: next("intimacy") }

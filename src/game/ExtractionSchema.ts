@@ -42,6 +42,8 @@ export const ConversationSignals = Schema.Struct({
 })
 export type ConversationSignals = typeof ConversationSignals.Type
 
+export const BossVerdict = Schema.Literal("pass", "fail")
+
 /** Stage 1's model output: what one conversation tells the game (DOMAIN.md, extraction). */
 export const Extraction = Schema.Struct({
   facts: Schema.Array(ExtractedFact),
@@ -50,9 +52,30 @@ export const Extraction = Schema.Struct({
   summary: Schema.String.annotations({ description: "1-2 sentences" }),
   emotional_tone: EmotionalTone,
   metric_deltas: MetricDeltas,
-  signals: ConversationSignals
+  signals: ConversationSignals,
+  /**
+   * Set only when the request says the conversation is a boss encounter; null otherwise.
+   * Optional in the type so that extractions stored before it existed still read (absent = null);
+   * the schema sent to the model requires it (strict mode), so a model always answers it.
+   */
+  boss_verdict: Schema.optional(
+    Schema.NullOr(BossVerdict).annotations({
+      description: "boss encounters only: did the player meet the chapter's challenge; null when no boss encounter"
+    })
+  )
 })
 export type Extraction = typeof Extraction.Type
+
+/**
+ * The extraction stage's result: the extraction, plus what the stage had to do to get it. A
+ * `fallbackReason` means the model gave no usable answer and this is the empty extraction (the
+ * run reports `partial_success` with the reason); `transcriptCut` that the oldest messages did
+ * not fit the model's context.
+ */
+export interface ExtractionOutcome extends Extraction {
+  readonly fallbackReason?: string | undefined
+  readonly transcriptCut?: { readonly droppedMessages: number; readonly keptMessages: number } | undefined
+}
 
 /** What an empty transcript yields. */
 export const emptyExtraction: Extraction = {
@@ -62,5 +85,6 @@ export const emptyExtraction: Extraction = {
   summary: "",
   emotional_tone: "neutral",
   metric_deltas: { intimacy: 0, passion: 0, trust: 0, secureness: 0 },
-  signals: { horsemen: [], repair_attempt: "none", vulnerability_exchange: false }
+  signals: { horsemen: [], repair_attempt: "none", vulnerability_exchange: false },
+  boss_verdict: null
 }

@@ -9,7 +9,10 @@ export const GameEvent = Schema.Literal(
   "boss_threshold_reached",
   "critical_low",
   "recovery",
-  "game_over"
+  "game_over",
+  "boss_passed",
+  "boss_failed",
+  "game_won"
 )
 export type GameEvent = typeof GameEvent.Type
 

@@ -1,3 +1,4 @@
+import { type BossVerdict, resolveBoss } from "./Boss.js"
 import { type Chapter, metricChangeCap } from "./Chapters.js"
 import { type EngagementState, engagementMultiplier } from "./Engagement.js"
 import { type GameEvent, type GameStatus, scoreOutcome } from "./GameEvents.js"
@@ -18,6 +19,10 @@ export interface ConversationDeltasInput {
   readonly vulnerabilityExchangesSoFar: number
   /** Whether this conversation had one. */
   readonly vulnerabilityExchange: boolean
+  /** Failed boss attempts so far in this chapter (0 when absent). */
+  readonly bossAttempts?: number | undefined
+  /** The extraction's `boss_verdict` (null: not judged). */
+  readonly bossVerdict?: BossVerdict | null | undefined
 }
 
 export interface ConversationDeltasResult {
@@ -30,6 +35,8 @@ export interface ConversationDeltasResult {
   readonly scoreAfter: number
   readonly events: ReadonlyArray<GameEvent>
   readonly status: GameStatus
+  readonly chapter: Chapter
+  readonly bossAttempts: number
 }
 
 /**
@@ -39,6 +46,8 @@ export interface ConversationDeltasResult {
  * rhythm); then the chapter cap bounds the whole change. The bonus is inside the cap because the
  * cap is the game's "most a single conversation can move a metric" rule; in chapter 5 a +2 trust
  * delta leaves no room for it. The exchange still counts towards the next bonus even when capped.
+ * A conversation that starts in `boss_fight` is the boss: its deltas apply as usual, then its
+ * verdict resolves the fight (`Boss.ts`).
  */
 export const applyConversationDeltas = (input: ConversationDeltasInput): ConversationDeltasResult => {
   const cap = metricChangeCap(input.chapter)
@@ -53,6 +62,11 @@ export const applyConversationDeltas = (input: ConversationDeltasInput): Convers
   const scoreBefore = relationshipScore(input.metrics)
   const scoreAfter = relationshipScore(metrics)
   const outcome = scoreOutcome({ scoreBefore, scoreAfter, chapter: input.chapter, status: input.status })
+  const boss = resolveBoss({
+    statusBefore: input.status,
+    after: { chapter: input.chapter, status: outcome.status, bossAttempts: input.bossAttempts ?? 0 },
+    verdict: input.bossVerdict ?? null
+  })
   return {
     metrics,
     changes,
@@ -60,7 +74,9 @@ export const applyConversationDeltas = (input: ConversationDeltasInput): Convers
     vulnerabilityExchanges: input.vulnerabilityExchangesSoFar + (input.vulnerabilityExchange ? 1 : 0),
     scoreBefore,
     scoreAfter,
-    events: outcome.events,
-    status: outcome.status
+    events: [...outcome.events, ...boss.events],
+    status: boss.status,
+    chapter: boss.chapter,
+    bossAttempts: boss.bossAttempts
   }
 }

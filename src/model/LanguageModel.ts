@@ -16,11 +16,15 @@ export interface ObjectRequest<A, I> {
   readonly schema: Schema.Schema<A, I>
   readonly system: string
   readonly prompt: string
+  /** `max_completion_tokens` of the call; the provider's default when absent. */
+  readonly maxOutputTokens?: number | undefined
 }
 
 export interface TextRequest {
   readonly system: string
   readonly prompt: string
+  /** `max_completion_tokens` of the call; the provider's default when absent. */
+  readonly maxOutputTokens?: number | undefined
 }
 
 /** What a model provider implements; stages use the {@link LanguageModel} service instead. */

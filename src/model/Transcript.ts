@@ -12,11 +12,18 @@ export const transcriptStart = "<transcript>"
 export const transcriptEnd = "</transcript>"
 
 /**
- * One line per turn, `user: …` or `nikita: …`. Line breaks inside a message become spaces so
- * that every line is exactly one turn.
+ * A message's words as one transcript line: line breaks become spaces (every line is exactly one
+ * turn) and the transcript's own markers inside the text are defused (`<transcript>` becomes
+ * `‹transcript›`), so a player cannot close the transcript and write outside it.
  */
+export const transcriptLine = (message: TranscriptTurn): string =>
+  `${message.role}: ${
+    message.content.replace(/\s*[\r\n]+\s*/g, " ").replace(/<(\/?)(transcript)\s*>/gi, "‹$1$2›").trim()
+  }`
+
+/** One line per turn, `user: …` or `nikita: …` ({@link transcriptLine}). */
 export const formatTranscript = (messages: ReadonlyArray<TranscriptTurn>): string =>
-  messages.map((message) => `${message.role}: ${message.content.replace(/\s*[\r\n]+\s*/g, " ").trim()}`).join("\n")
+  messages.map(transcriptLine).join("\n")
 
 /** The transcript between its markers, the form stages put into prompts. */
 export const transcriptBlock = (messages: ReadonlyArray<TranscriptTurn>): string =>

@@ -4,10 +4,13 @@ import { LifeEvent } from "../game/LifeEventSchema.js"
 
 /**
  * `life_events`: Nikita's day per player and local date, generated once and then only read.
- * The table holds one event per (user, date, time slot).
+ * The table holds up to 5 events per (user, date); a slot may hold two (sql/0006).
  */
 
 const DayRequest = Schema.Struct({ userId: Schema.String, date: Schema.String })
+
+/** DOMAIN.md: 3-5 events a day. */
+export const MAX_EVENTS_PER_DAY = 5
 
 export class LifeEventRepository extends Effect.Service<LifeEventRepository>()("aftertalk/LifeEventRepository", {
   effect: Effect.gen(function*() {
@@ -34,17 +37,14 @@ export class LifeEventRepository extends Effect.Service<LifeEventRepository>()("
     /**
      * Stores the day's events unless the day already has some, and returns the day as stored.
      * A transaction-scoped advisory lock on (user, date) makes concurrent writers take turns, so a
-     * day is never a mix of two generations; ON CONFLICT keeps a slot from being written twice.
-     * Only the first event per slot is kept (the table allows one per slot).
+     * day is never a mix of two generations. At most `MAX_EVENTS_PER_DAY` are kept.
      */
     const storeDayOnce = Effect.fn("LifeEventRepository.storeDayOnce")(function*(input: {
       readonly userId: string
       readonly date: string
       readonly events: ReadonlyArray<LifeEvent>
     }) {
-      const firstPerSlot = input.events.filter((event, index) =>
-        input.events.findIndex((other) => other.time_slot === event.time_slot) === index
-      )
+      const firstPerSlot = input.events.slice(0, MAX_EVENTS_PER_DAY)
       return yield* sql.withTransaction(
         Effect.gen(function*() {
           yield* sql`SELECT pg_advisory_xact_lock(hashtext(${`life_events:${input.userId}:${input.date}`}))`
@@ -53,7 +53,6 @@ export class LifeEventRepository extends Effect.Service<LifeEventRepository>()("
           const rows = firstPerSlot.map((event) => ({ user_id: input.userId, event_date: input.date, ...event }))
           const inserted = yield* sql`
             INSERT INTO life_events ${sql.insert(rows)}
-            ON CONFLICT (user_id, event_date, time_slot) DO NOTHING
             RETURNING id`
           return { events: yield* forDay(input), inserted: inserted.length }
         })

@@ -96,6 +96,20 @@ export const runStages = <R>(input: {
     const memoryUpdate = yield* critical(plan.memoryUpdate, plan.memoryUpdate.run(run, { extraction }))
     let outputs: EarlierOutputs = { extraction, memory_update: memoryUpdate }
     const failedStages: Array<StageName> = []
+    // A fallback to the empty extraction lets the run go on, but it did not do its job: the run
+    // is partial, and the extraction's result carries the reason.
+    if (extraction.fallbackReason !== undefined) {
+      const recorded = results.extraction
+      const degraded: StageResult = {
+        status: "failed",
+        success: false,
+        duration_ms: recorded?.duration_ms ?? 0,
+        error: `no usable extraction, continued with the empty one: ${extraction.fallbackReason}`
+      }
+      results = { ...results, extraction: degraded }
+      yield* executions.recordStage(run.executionId, "extraction", degraded)
+      failedStages.push("extraction")
+    }
     for (const stage of plan.recoverable) {
       const { outcome } = yield* attempt(
         stage,

@@ -2,7 +2,7 @@ import { Data, Duration, Effect, type Option } from "effect"
 import type { Chapter } from "../game/Chapters.js"
 import type { EmotionalState } from "../game/Emotional.js"
 import type { EngagementState } from "../game/Engagement.js"
-import type { Extraction } from "../game/ExtractionSchema.js"
+import type { ExtractionOutcome } from "../game/ExtractionSchema.js"
 import type { LifeEvent } from "../game/LifeEventSchema.js"
 import type { Metrics } from "../game/Metrics.js"
 import { redactSecrets } from "../config/Redaction.js"
@@ -79,7 +79,7 @@ export interface PipelineRun {
 
 /** What each stage hands to the stages after it. */
 export interface StageOutputs {
-  readonly extraction: Extraction
+  readonly extraction: ExtractionOutcome
   readonly memory_update: {
     readonly inserted: number
     readonly superseded: number

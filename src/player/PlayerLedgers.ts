@@ -16,6 +16,7 @@ import type { MetricDeltas, Metrics } from "../game/Metrics.js"
 export const LockedPlayer = Schema.Struct({
   chapter: Chapter,
   game_status: GameStatus,
+  boss_attempts: Schema.Number,
   relationship_score: Schema.Number,
   engagement_state: EngagementState,
   vulnerability_exchanges: Schema.Number,
@@ -42,6 +43,9 @@ export interface ScoreChange {
   readonly scoreAfter: number
   readonly events: ReadonlyArray<string>
   readonly status: GameStatus
+  /** Changes only when the conversation resolves a boss fight (`game/Boss.ts`). */
+  readonly chapter: Chapter
+  readonly bossAttempts: number
   readonly engagementState: EngagementState
   readonly vulnerabilityExchanges: number
 }

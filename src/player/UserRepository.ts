@@ -40,7 +40,7 @@ interface Ledger<Locked, Recorded, Change> {
  * A score change as written: metrics, score, status and the history row, plus `player`, the other
  * columns of `users` it sets (engagement for a conversation, the decay ledger for decay).
  */
-type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExchanges"> & {
+type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExchanges" | "chapter" | "bossAttempts"> & {
   readonly userId: string
   readonly conversationId: string | null
   readonly source: "conversation" | "decay"
@@ -104,7 +104,7 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
     // One lock for every change of the player: both rows, in the order users → user_metrics.
     const lockRow = (userId: string) =>
       sql`
-        SELECT u.chapter, u.game_status, u.relationship_score, u.engagement_state, u.vulnerability_exchanges,
+        SELECT u.chapter, u.game_status, u.boss_attempts, u.relationship_score, u.engagement_state, u.vulnerability_exchanges,
                u.conflict_temperature, u.conflict_updated_at, u.conflict_critical_since, u.last_interaction_at,
                (u.decay_anchor_at IS NOT DISTINCT FROM u.last_interaction_at) AS ledger_current,
                u.decay_hours_deducted, m.intimacy, m.passion, m.trust, m.secureness
@@ -158,7 +158,8 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           userId,
           conversationId,
           source: "conversation",
-          player: sql`engagement_state = ${change.engagementState}, vulnerability_exchanges = ${change.vulnerabilityExchanges}`
+          player: sql`engagement_state = ${change.engagementState}, vulnerability_exchanges = ${change.vulnerabilityExchanges},
+            chapter = ${change.chapter}, boss_attempts = ${change.bossAttempts}`
         })
     }
 

@@ -8,7 +8,7 @@ export interface PromptSections {
   readonly currentState: string
   readonly relationship: string
   /** Items ordered most relevant first; trimming removes from the end. */
-  readonly memory: { readonly heading: string; readonly items: ReadonlyArray<string> }
+  readonly memory: { readonly heading: string; readonly items: ReadonlyArray<string>; readonly spoken?: boolean | undefined }
   readonly continuity: string
   readonly innerLife: string
   readonly chapterBehaviour: string
@@ -21,6 +21,8 @@ export const VOICE_PROMPT_BUDGET = 3_500
 export const renderPrompt = (sections: PromptSections): string => {
   const memory = sections.memory.items.length === 0
     ? ""
+    : sections.memory.spoken === true
+    ? [sections.memory.heading, sections.memory.items.join(". ") + "."].join("\n")
     : [sections.memory.heading, ...sections.memory.items.map((item) => `- ${item}`)].join("\n")
   return [
     sections.identity,

@@ -1,9 +1,9 @@
-import { Duration, Effect } from "effect"
+import { Effect } from "effect"
 import { fitSectionsToBudget, TEXT_PROMPT_BUDGET, VOICE_PROMPT_BUDGET } from "./PromptBudget.js"
-import { enrichmentRequest, judgeEnrichment } from "./PromptEnrichment.js"
+import { localDate } from "../game/LocalTime.js"
+import { encodeLivePrompt, livePromptOf } from "./PromptLive.js"
 import { type PromptPlatform, promptSections } from "./PromptTemplate.js"
 import { countTokens, truncateToTokens } from "../model/Tokens.js"
-import { LanguageModel } from "../model/LanguageModel.js"
 import type { LoadedPromptState } from "./LoadedPromptState.js"
 import { type PromptContextSnapshot, promptSnapshot } from "./PromptSnapshot.js"
 
@@ -19,9 +19,6 @@ export const promptBudget: { readonly [P in PromptPlatform]: number } = {
   voice: VOICE_PROMPT_BUDGET
 }
 
-/** A rewrite that takes longer is not worth delaying the pipeline for: the template stands. */
-export const EnrichmentTimeout = Duration.seconds(8)
-
 export interface PromptBuildRequest {
   readonly userId: string
   readonly platform: PromptPlatform
@@ -29,7 +26,12 @@ export interface PromptBuildRequest {
   readonly conversationId?: string | undefined
   /** The moment the prompt describes; the clock's time when absent. */
   readonly now?: Date | undefined
-  /** Ask the model for a rewrite. Off by default: the on-demand path is the chat runtime's hot path. */
+  /**
+   * Ignored: enrichment is dropped. A model rewrite of the whole prompt (about 6,500 tokens) does
+   * not fit a stage budget with a real model, and the prompt is re-rendered at every read
+   * (`PromptLive.ts`), so a rewritten text would freeze its clock, events and contact band again.
+   * Kept so callers compile; the snapshot records `enrichment: "skipped"`.
+   */
   readonly enrich?: boolean | undefined
 }
 
@@ -61,33 +63,10 @@ export const cutToBudget = (text: string, budget: number): { readonly text: stri
 
 export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/PromptBuilder", {
   effect: Effect.gen(function*() {
-    const model = yield* LanguageModel
-
-    const enrich = (template: { readonly text: string; readonly tokenCount: number }, platform: PromptPlatform) =>
-      model.generateText(enrichmentRequest(template.text, platform)).pipe(
-        Effect.timeout(EnrichmentTimeout),
-        Effect.map((rewritten) =>
-          judgeEnrichment({
-            template: template.text,
-            templateTokens: template.tokenCount,
-            rewritten,
-            budget: promptBudget[platform],
-            countTokens
-          })
-        ),
-        Effect.catchAll((error) =>
-          Effect.logWarning("prompt enrichment failed").pipe(
-            Effect.annotateLogs({ error: `${error._tag}: ${error.message}` }),
-            Effect.as({ outcome: "failed" as const, text: template.text, tokenCount: template.tokenCount })
-          )
-        )
-      )
-
     /**
      * Sections rendered from the stored state, fitted to the platform's budget (drop chapter
      * behaviour, then inner life, then trim memory from its least relevant end; cut the text only
-     * if that is still not enough), then optionally rewritten by the model (see
-     * `PromptEnrichment.ts` for when a rewrite is kept).
+     * if that is still not enough), stored with the live parts a read renders again (`PromptLive.ts`).
      */
     const build = Effect.fn("PromptBuilder.build")(function*(request: PromptBuildRequest, loaded: LoadedPromptState) {
       const budget = promptBudget[request.platform]
@@ -98,9 +77,9 @@ export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/Pr
           Effect.annotateLogs({ tokens: fitted.tokenCount, budget })
         )
       }
-      const enriched = request.enrich === true
-        ? yield* enrich(template, request.platform)
-        : { outcome: "skipped" as const, text: template.text, tokenCount: template.tokenCount }
+      // No model rewrite (see `enrich` on the request): the text is the template's.
+      const enriched = { outcome: "skipped" as const, text: template.text, tokenCount: template.tokenCount }
+      const live = livePromptOf(loaded.state, fitted.sections, budget, localDate(loaded.state.now, loaded.state.timeZone))
       yield* Effect.logInfo("prompt built").pipe(
         Effect.annotateLogs({
           platform: request.platform,
@@ -120,12 +99,12 @@ export class PromptBuilder extends Effect.Service<PromptBuilder>()("aftertalk/Pr
           loaded,
           request.conversationId ?? null,
           { ...fitted, budget, truncated: !fitted.withinBudget },
-          enriched.outcome
+          enriched.outcome,
+          encodeLivePrompt(live)
         )
       } satisfies RenderedPrompt
     })
 
     return { build } as const
-  }),
-  dependencies: [LanguageModel.Default]
+  })
 }) {}

@@ -1,5 +1,6 @@
 import { moodFromEmotionalState, scoreBand } from "./PromptContext.js"
 import type { EnrichmentOutcome } from "./PromptEnrichment.js"
+import type { LivePrompt } from "./PromptLive.js"
 import { eventsToTell, type PromptPlatform, promptLimits } from "./PromptTemplate.js"
 import type { LoadedPromptState, MemorySource } from "./LoadedPromptState.js"
 
@@ -31,6 +32,8 @@ export interface PromptContextSnapshot {
   readonly budget: number
   readonly dropped: { readonly chapter_behaviour: boolean; readonly inner_life: boolean; readonly truncated: boolean }
   readonly enrichment: EnrichmentOutcome
+  /** What a read renders the prompt from (`PromptLive.ts`). */
+  readonly live: typeof LivePrompt.Encoded
 }
 
 export interface PromptFitting {
@@ -46,7 +49,8 @@ export const promptSnapshot = (
   loaded: LoadedPromptState,
   conversationId: string | null,
   fitting: PromptFitting,
-  enrichment: EnrichmentOutcome
+  enrichment: EnrichmentOutcome,
+  live: typeof LivePrompt.Encoded
 ): PromptContextSnapshot => {
   const { state } = loaded
   const limits = promptLimits[state.platform]
@@ -81,6 +85,7 @@ export const promptSnapshot = (
       inner_life: fitting.droppedInnerLife,
       truncated: fitting.truncated
     },
-    enrichment
+    enrichment,
+    live
   }
 }

@@ -1,7 +1,9 @@
 import { SqlSchema } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Schema } from "effect"
+import { Clock, Effect, Option, Schema } from "effect"
+import { GameStatus } from "../game/GameEvents.js"
 import { Platform } from "../game/Platform.js"
+import { decodeLivePrompt, renderLive } from "./PromptLive.js"
 
 /**
  * The pre-built system prompts the chat runtime reads before each conversation: one current row
@@ -42,18 +44,51 @@ export type NewReadyPrompt = typeof NewReadyPrompt.Type
 
 const Key = Schema.Struct({ user_id: Schema.String, platform: Platform })
 
+const CurrentRow = Schema.Struct({
+  ...ReadyPrompt.fields,
+  live: Schema.NullOr(Schema.Unknown),
+  relationship_score: Schema.Number,
+  game_status: GameStatus,
+  last_interaction_at: Schema.NullOr(Schema.DateFromSelf)
+})
+
+/**
+ * The prompt as true at `now`: its live sections rendered for this moment and the player's
+ * current score (`PromptLive.ts`). A row stored before prompts carried their live parts is
+ * served as stored.
+ */
+const atMoment = (row: typeof CurrentRow.Type, now: Date): ReadyPrompt => {
+  const { game_status, last_interaction_at, live, relationship_score, ...prompt } = row
+  return Option.match(decodeLivePrompt(live), {
+    onNone: () => prompt,
+    onSome: (decoded) => {
+      const rendered = renderLive(decoded, {
+        now,
+        relationshipScore: relationship_score,
+        gameStatus: game_status,
+        lastInteractionAt: last_interaction_at
+      })
+      return { ...prompt, prompt_text: rendered.text, token_count: rendered.tokenCount }
+    }
+  })
+}
+
 export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>()("aftertalk/ReadyPromptRepository", {
   effect: Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
 
+    // One indexed query (ready_prompts_current) with the player's row by primary key: what the
+    // read renders the live sections from.
     const findCurrent = SqlSchema.findOne({
       Request: Key,
-      Result: ReadyPrompt,
+      Result: CurrentRow,
       execute: (k) =>
         sql`
-          SELECT user_id, platform, prompt_text, token_count, pipeline_version, created_at AS generated_at,
-            generation_time_ms, conversation_id
-          FROM ready_prompts WHERE user_id = ${k.user_id} AND platform = ${k.platform} AND is_current`
+          SELECT rp.user_id, rp.platform, rp.prompt_text, rp.token_count, rp.pipeline_version,
+            rp.created_at AS generated_at, rp.generation_time_ms, rp.conversation_id,
+            rp.context_snapshot -> 'live' AS live, u.relationship_score, u.game_status, u.last_interaction_at
+          FROM ready_prompts rp JOIN users u ON u.id = rp.user_id
+          WHERE rp.user_id = ${k.user_id} AND rp.platform = ${k.platform} AND rp.is_current`
     })
 
     const lockWriters = SqlSchema.void({
@@ -87,9 +122,13 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
             generation_time_ms, conversation_id`
     })
 
-    /** The prompt the chat runtime should use now; none before the pipeline built one. */
+    /** The prompt the chat runtime should use now, rendered for now; none before the pipeline built one. */
     const current = Effect.fn("ReadyPromptRepository.current")(
-      (userId: string, platform: Platform) => findCurrent({ user_id: userId, platform }),
+      function*(userId: string, platform: Platform) {
+        const row = yield* findCurrent({ user_id: userId, platform })
+        const now = new Date(yield* Clock.currentTimeMillis)
+        return Option.map(row, (found) => atMoment(found, now))
+      },
       Effect.catchTag("ParseError", Effect.die)
     )
 

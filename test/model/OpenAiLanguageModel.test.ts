@@ -37,7 +37,7 @@ layer(layerOpenAiOnFake())("OpenAI language model on the wire", (it) => {
         ],
         response_format: {
           type: "json_schema",
-          json_schema: { name: "extraction", strict: false, schema: { type: "object", required: expect.arrayContaining(["facts", "metric_deltas"]) } }
+          json_schema: { name: "extraction", strict: true, schema: { type: "object", required: expect.arrayContaining(["facts", "metric_deltas"]) } }
         }
       })
       expect(JSON.stringify(body)).not.toContain("$schema")
@@ -54,14 +54,16 @@ layer(layerOpenAiOnFake())("OpenAI language model on the wire", (it) => {
       expect(body).not.toHaveProperty("response_format")
     }))
 
-  it.effect("an answer that is not JSON is ModelOutputInvalid, not retried", () =>
+  it.effect("an answer that is not JSON twice is ModelOutputInvalid after one retry with the reason", () =>
     Effect.gen(function*() {
       const fake = yield* FakeOpenAi
       yield* fake.reset
       yield* fake.onChat(() => "Sure! Here are the facts: nurse, Berlin.")
       const result = yield* Effect.either((yield* LanguageModel).generateObject(extractionRequest))
       expect(Either.isLeft(result) && result.left._tag).toBe("ModelOutputInvalid")
-      expect((yield* fake.requests).length).toBe(1)
+      const requests = yield* fake.requests
+      expect(requests.length).toBe(2)
+      expect(JSON.stringify(requests[1]?.body)).toContain("Your previous answer could not be used")
     }))
 
   it.effect("JSON that fails the schema is ModelOutputInvalid", () =>

@@ -2,7 +2,7 @@ import { describe, expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import type { Chapter } from "../../src/game/Chapters.js"
-import type { EmotionalState } from "../../src/game/Emotional.js"
+import { type EmotionalState, softBound } from "../../src/game/Emotional.js"
 import type { LifeEvent } from "../../src/game/LifeEventSchema.js"
 import type { Metrics } from "../../src/game/Metrics.js"
 import { EmotionalStateRepository } from "../../src/nikita/EmotionalStateRepository.js"
@@ -78,7 +78,8 @@ describe.skipIf(!postgresAvailable)("emotional", () => {
         }))
         // valence 0.5 + events 0.4 capped to 0.3 + tone 0.15 + score (0.6 − 0.5)·0.2;
         // chapter 2: intimacy +0.05, dominance +0.05; positive tone: intimacy +0.1.
-        expectState(state, { arousal: 0.55, valence: 0.97, dominance: 0.55, intimacy: 0.65 })
+        // 0.97 is past the soft bound's knee: it is compressed, not clamped.
+        expectState(state, { arousal: 0.55, valence: softBound(0.97), dominance: 0.55, intimacy: 0.65 })
         const rows = yield* rowsOf(userId)
         expect(rows).toHaveLength(1)
         expect(rows[0]?.conversation_id).toBe(conversationId)
@@ -103,20 +104,38 @@ describe.skipIf(!postgresAvailable)("emotional", () => {
         expectState(state, { arousal: 0.5, valence: 0.55, dominance: 0.6, intimacy: 0.5 })
       }))
 
-    it.effect("a re-run replaces the conversation's row instead of compounding", () =>
+    it.effect("a re-run applies nothing again; force_reprocess replaces the conversation's row", () =>
       Effect.gen(function*() {
         const { run, userId } = yield* setUp()
         const outputs: Partial<StageOutputs> = { extraction: extractionWith({ emotional_tone: "positive" }), life_sim: [lifeEvent(0.1, 0.1)] }
         const first = yield* emotional.run(run, earlierOutputs(outputs))
-        const second = yield* emotional.run({ ...run, forceReprocess: true }, earlierOutputs(outputs))
-        expect(second).toEqual(first)
+        const again = yield* emotional.run(run, earlierOutputs({ ...outputs, extraction: extractionWith({ emotional_tone: "negative" }) }))
+        expect(again).toEqual(first)
         expect(yield* rowsOf(userId)).toHaveLength(1)
 
-        const changed = yield* emotional.run(run, earlierOutputs({ ...outputs, extraction: extractionWith({ emotional_tone: "negative" }) }))
+        const forced = yield* emotional.run(
+          { ...run, forceReprocess: true },
+          earlierOutputs({ ...outputs, extraction: extractionWith({ emotional_tone: "negative" }) })
+        )
         const rows = yield* rowsOf(userId)
         expect(rows).toHaveLength(1)
-        expectState(rows[0], changed)
-        expect(changed.valence).toBeLessThan(first.valence)
+        expectState(rows[0], forced)
+        expect(forced.valence).toBeLessThan(first.valence)
+      }))
+
+    it.effect("re-running an older conversation after a newer one changes nothing", () =>
+      Effect.gen(function*() {
+        const { run: newer, userId } = yield* setUp()
+        const olderId = yield* insertConversation({ userId, startedAt: new Date("2025-03-03T08:00:00Z"), messages: smallTalk })
+        const older = yield* pipelineRun(olderId, { startedAt: new Date("2025-03-03T09:00:00Z") })
+        const positive = earlierOutputs({ extraction: extractionWith({ emotional_tone: "positive" }) })
+        const olderState = yield* emotional.run(older, positive)
+        const newerState = yield* emotional.run(newer, positive)
+        const rerun = yield* emotional.run({ ...older, startedAt: new Date("2025-03-03T13:00:00Z") }, positive)
+        expect(rerun).toEqual(olderState)
+        const rows = yield* rowsOf(userId)
+        expect(rows).toHaveLength(2)
+        expectState(rows[1], newerState)
       }))
 
     it.effect("without extraction or life events: neutral tone and no event deltas", () =>

@@ -9,13 +9,18 @@ import { hashEmbedding } from "../../src/model/offline/OfflineEmbedding.js"
 import { offlineAnswer } from "../../src/model/offline/OfflineLanguageModel.js"
 import { summarizeTranscript } from "../../src/model/offline/OfflineSummary.js"
 import { makeOpenAiSettings, type OpenAiSettings } from "../../src/model/openai/OpenAiSettings.js"
+import { strictSchemaViolations } from "../../src/model/openai/StrictSchema.js"
 import { findTranscript } from "../../src/model/Transcript.js"
 
 /**
  * A fake OpenAI server on 127.0.0.1 (random port) speaking the real wire protocol, for driving the
  * official SDK in tests:
  *
- * - `POST /v1/chat/completions`: answers from the chat handler (see {@link FakeOpenAi.onChat});
+ * - `POST /v1/chat/completions`: like the real API, a request without `max_completion_tokens`, or
+ *   with a `json_schema` response format that is not `strict: true` inside OpenAI's strict subset
+ *   (`StrictSchema.ts`), is a 400. Queued chat answers ({@link FakeOpenAi.answerChat}: a refusal,
+ *   an answer cut off at the token limit, or given content such as an invalid object) answer the
+ *   next chat requests; otherwise the chat handler does (see {@link FakeOpenAi.onChat});
  *   by default a `json_schema` response format named "extraction" or "life_events" gets the offline
  *   provider's JSON, another schema `{}`, and a text request the offline summary when the prompt
  *   carries a transcript, else the prompt itself.
@@ -58,10 +63,13 @@ export interface RecordedRequest {
 const ChatRequest = Schema.Struct({
   model: Schema.String,
   messages: Schema.Array(Schema.Struct({ role: Schema.String, content: Schema.String })),
+  max_completion_tokens: Schema.optional(Schema.Int),
   response_format: Schema.optional(
     Schema.Struct({
       type: Schema.String,
-      json_schema: Schema.optional(Schema.Struct({ name: Schema.String, schema: Schema.optional(Schema.Unknown) }))
+      json_schema: Schema.optional(
+        Schema.Struct({ name: Schema.String, schema: Schema.optional(Schema.Unknown), strict: Schema.optional(Schema.Boolean) })
+      )
     })
   )
 })
@@ -73,6 +81,27 @@ const EmbeddingsRequest = Schema.Struct({
   dimensions: Schema.optional(Schema.Int),
   encoding_format: Schema.optional(Schema.Literal("float", "base64"))
 })
+
+/**
+ * A queued chat answer: a refusal (`message.refusal`), an answer cut off at the token limit
+ * (`finish_reason: "length"`, half of `content`), or `content` as a normal answer.
+ */
+export type ChatAnswer =
+  | { readonly _tag: "Refusal"; readonly refusal: string }
+  | { readonly _tag: "Truncated"; readonly content: string }
+  | { readonly _tag: "Content"; readonly content: string }
+
+/** Why a chat request would be a 400 at the real API; none when it is acceptable. */
+export const chatRequestProblems = (request: ChatRequest): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  if (request.max_completion_tokens === undefined) problems.push("max_completion_tokens is not set")
+  const format = request.response_format
+  if (format?.type === "json_schema") {
+    if (format.json_schema?.strict !== true) problems.push("json_schema.strict is not true")
+    problems.push(...strictSchemaViolations(format.json_schema?.schema))
+  }
+  return problems
+}
 
 /** Answers a chat request with the assistant's content, or with a whole reply of its own. */
 export type ChatHandler = (request: ChatRequest) => string | FakeReply
@@ -140,7 +169,11 @@ const send = (response: ServerResponse, reply: FakeReply) => {
 
 let completionCounter = 0
 
-const chatCompletion = (request: ChatRequest, content: string): FakeReply => ({
+const chatCompletion = (
+  request: ChatRequest,
+  content: string | null,
+  options: { readonly refusal?: string; readonly finishReason?: string } = {}
+): FakeReply => ({
   status: 200,
   headers: { "x-request-id": `req_fake_${++completionCounter}` },
   body: {
@@ -149,7 +182,12 @@ const chatCompletion = (request: ChatRequest, content: string): FakeReply => ({
     created: Math.floor(Date.now() / 1000),
     model: request.model,
     choices: [
-      { index: 0, message: { role: "assistant", content, refusal: null }, finish_reason: "stop", logprobs: null }
+      {
+        index: 0,
+        message: { role: "assistant", content, refusal: options.refusal ?? null },
+        finish_reason: options.finishReason ?? "stop",
+        logprobs: null
+      }
     ],
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
   }
@@ -178,6 +216,21 @@ const make = Effect.gen(function*() {
   let scripted: ReadonlyArray<ScriptedReply> = []
   let chatHandler: ChatHandler = defaultChatHandler
   let encoding: EmbeddingEncoding = "as-requested"
+  let chatAnswers: ReadonlyArray<ChatAnswer> = []
+
+  const queuedChatAnswer = (request: ChatRequest): Option.Option<FakeReply> => {
+    const [next, ...rest] = chatAnswers
+    if (next === undefined) return Option.none()
+    chatAnswers = rest
+    switch (next._tag) {
+      case "Refusal":
+        return Option.some(chatCompletion(request, null, { refusal: next.refusal }))
+      case "Truncated":
+        return Option.some(chatCompletion(request, next.content.slice(0, Math.floor(next.content.length / 2)), { finishReason: "length" }))
+      case "Content":
+        return Option.some(chatCompletion(request, next.content))
+    }
+  }
 
   const nextScripted = (): Option.Option<ScriptedReply> => {
     const [next, ...rest] = scripted
@@ -190,8 +243,14 @@ const make = Effect.gen(function*() {
       return Option.match(Schema.decodeUnknownOption(ChatRequest)(body), {
         onNone: () => openAiError(400, { code: "invalid_request", message: "not a chat completion request" }),
         onSome: (request) => {
-          const result = chatHandler(request)
-          return typeof result === "string" ? chatCompletion(request, result) : result
+          const problems = chatRequestProblems(request)
+          if (problems.length > 0) {
+            return openAiError(400, { code: "invalid_request_error", message: `Invalid request: ${problems.join("; ")}` })
+          }
+          return Option.getOrElse(queuedChatAnswer(request), () => {
+            const result = chatHandler(request)
+            return typeof result === "string" ? chatCompletion(request, result) : result
+          })
         }
       })
     }
@@ -256,6 +315,11 @@ const make = Effect.gen(function*() {
     /** The requests to one path, e.g. "/v1/embeddings". */
     requestsTo: (path: string): Effect.Effect<ReadonlyArray<RecordedRequest>> =>
       Effect.sync(() => log.filter((entry) => entry.path === path)),
+    /** Queues answers for the next valid chat requests, in order, before the chat handler. */
+    answerChat: (...answers: ReadonlyArray<ChatAnswer>): Effect.Effect<void> =>
+      Effect.sync(() => {
+        chatAnswers = [...chatAnswers, ...answers]
+      }),
     /** Replaces the chat handler; `undefined` restores the default. */
     onChat: (handler: ChatHandler | undefined): Effect.Effect<void> =>
       Effect.sync(() => {
@@ -272,6 +336,7 @@ const make = Effect.gen(function*() {
       scripted = []
       chatHandler = defaultChatHandler
       encoding = "as-requested"
+      chatAnswers = []
     }),
     /** OpenAI settings pointing at this server (api key "test"), for `LanguageModel.openAi` etc. */
     settings: (overrides: Partial<Omit<OpenAiSettings, "apiKey" | "baseUrl">> = {}): OpenAiSettings =>

@@ -85,8 +85,21 @@ const thoughtsOf = (
   return thoughts.slice(0, maxThoughts)
 }
 
-/** The offline extraction of a transcript; an empty transcript yields empty results. */
-export const extractOffline = (turns: ReadonlyArray<TranscriptTurn>): Extraction => {
+/**
+ * The offline boss verdict: a boss conversation passes when it was positive without any of the
+ * horsemen, or carried a real repair or an exchange of vulnerability.
+ */
+const bossVerdictOf = (tone: Extraction["emotional_tone"], signals: Extraction["signals"]): "pass" | "fail" =>
+  (tone === "positive" && signals.horsemen.length === 0) || signals.repair_attempt === "good" ||
+    signals.repair_attempt === "excellent" || signals.vulnerability_exchange
+    ? "pass"
+    : "fail"
+
+/**
+ * The offline extraction of a transcript; an empty transcript yields empty results. `boss` says
+ * whether the request asked for a boss verdict.
+ */
+export const extractOffline = (turns: ReadonlyArray<TranscriptTurn>, boss: boolean = false): Extraction => {
   if (turns.length === 0) return emptyExtraction
   const facts = factsOf(turns).slice(0, maxFacts)
   const counts = countTone(turns)
@@ -99,6 +112,7 @@ export const extractOffline = (turns: ReadonlyArray<TranscriptTurn>): Extraction
     summary: summarize(turns, facts, tone),
     emotional_tone: tone,
     metric_deltas: deltasOf(counts, signals, facts),
-    signals
+    signals,
+    boss_verdict: boss ? bossVerdictOf(tone, signals) : null
   }
 }

@@ -1,4 +1,5 @@
 import { Effect, Option, Schema } from "effect"
+import { BOSS_MARKER } from "../../game/Boss.js"
 import { offlineLifeEventsFrom } from "../../game/LifeSimOffline.js"
 import { seededRandom } from "../../game/SeededRandom.js"
 import type { LanguageModelProvider, ObjectRequest, TextRequest } from "../LanguageModel.js"
@@ -17,7 +18,7 @@ const transcriptOf = (prompt: string) => Option.getOrElse(findTranscript(prompt)
 export const offlineAnswer = (request: TextRequest & { readonly name: string }): Option.Option<unknown> => {
   switch (request.name) {
     case "extraction":
-      return Option.some(extractOffline(transcriptOf(request.prompt)))
+      return Option.some(extractOffline(transcriptOf(request.prompt), request.system.includes(BOSS_MARKER)))
     case "life_events":
       // The game's own offline generator, seeded by the request (which names the player and date).
       return Option.some({ events: offlineLifeEventsFrom(seededRandom(request.system, request.prompt)) })

@@ -1,6 +1,7 @@
 import { Duration, Effect, Option } from "effect"
 import { initialEmotionalState, lifeEventDelta, nextEmotionalState } from "../../game/Emotional.js"
 import type { LifeEvent } from "../../game/LifeEventSchema.js"
+import { eventHasHappened } from "../../game/DayTime.js"
 import { localDate } from "../../game/LocalTime.js"
 import { EmotionalStateRepository } from "../../nikita/EmotionalStateRepository.js"
 import { recoverableStage } from "../Stage.js"
@@ -12,27 +13,32 @@ const HOUR_MS = 3_600_000
 
 /**
  * DOMAIN.md adds "today's life-event deltas" on every update; taken literally, a player with five
- * conversations a day would push Nikita's mood with the same events five times. A day's events
- * are counted once: only when the state this one starts from was recorded on an earlier local
- * day (or there is none). Later updates of the same day carry them in the previous state, where
- * they fade with the half-life like everything else.
+ * conversations a day would push Nikita's mood with the same events five times, and a morning
+ * conversation would feel tonight's date already. An event counts once, in the first update at
+ * or after its slot's start (`game/DayTime.ts`): the day's events that have happened by now and
+ * had not yet happened when the previous state was recorded (all that have happened when that
+ * state is from an earlier day). Later updates carry them in the previous state, where they fade
+ * with the half-life like everything else.
  */
 export const lifeEventsToApply = (input: {
   readonly events: ReadonlyArray<LifeEvent>
   readonly previousRecordedAt: Option.Option<Date>
   readonly now: Date
   readonly timeZone: string
-}): ReadonlyArray<LifeEvent> =>
-  Option.match(input.previousRecordedAt, {
-    onNone: () => input.events,
-    onSome: (at) => localDate(at, input.timeZone) === localDate(input.now, input.timeZone) ? [] : input.events
+}): ReadonlyArray<LifeEvent> => {
+  const today = localDate(input.now, input.timeZone)
+  const happenedNow = input.events.filter((event) => eventHasHappened(event, today, input.now, input.timeZone))
+  return Option.match(input.previousRecordedAt, {
+    onNone: () => happenedNow,
+    onSome: (at) => happenedNow.filter((event) => !eventHasHappened(event, today, at, input.timeZone))
   })
+}
 
 /**
  * Stage 4: Nikita's emotional state after this conversation (rules in `domain/Emotional.ts`). It
  * starts from the player's latest state recorded by another conversation (or the resting state
- * at the player's creation) and writes this conversation's row, replacing the one a previous
- * run wrote: a re-run recomputes from the same starting point instead of compounding. Tone comes
+ * at the player's creation) and writes this conversation's row; a re-run returns that row
+ * unchanged, and force_reprocess replaces it. Tone comes
  * from the extraction (neutral without one), the day's events from `life_sim` (none without them),
  * chapter and score from the player as the run found them.
  */
@@ -44,6 +50,16 @@ export const emotional = recoverableStage({
       const repository = yield* EmotionalStateRepository
       const userId = run.user.id
       const conversationId = run.conversation.id
+      // Once per conversation: a re-run (even of an older conversation after a newer one) finds
+      // its row and applies nothing again; force_reprocess recomputes and replaces it.
+      if (!run.forceReprocess) {
+        const recorded = yield* repository.forConversation(conversationId)
+        if (Option.isSome(recorded)) {
+          const { arousal, dominance, intimacy, valence } = recorded.value
+          yield* Effect.logInfo("emotional state already recorded for this conversation")
+          return { arousal, valence, dominance, intimacy }
+        }
+      }
       const previous = yield* repository.latestExcluding({ userId, excludingConversationId: conversationId })
       const from = Option.getOrElse(
         Option.map(previous, ({ arousal, created_at, dominance, intimacy, valence }) => ({

@@ -27,7 +27,9 @@ const decide = (extraction: Extraction) => ({ player, rhythm }: { player: Locked
     engagement: engagementState,
     status: player.game_status,
     vulnerabilityExchangesSoFar: player.vulnerability_exchanges,
-    vulnerabilityExchange: extraction.signals.vulnerability_exchange
+    vulnerabilityExchange: extraction.signals.vulnerability_exchange,
+    bossAttempts: player.boss_attempts,
+    bossVerdict: extraction.boss_verdict ?? null
   })
   return {
     metrics: result.metrics,
@@ -36,6 +38,8 @@ const decide = (extraction: Extraction) => ({ player, rhythm }: { player: Locked
     scoreAfter: result.scoreAfter,
     events: result.events,
     status: result.status,
+    chapter: result.chapter,
+    bossAttempts: result.bossAttempts,
     engagementState,
     vulnerabilityExchanges: result.vulnerabilityExchanges
   }
@@ -50,7 +54,7 @@ const toOutput = (application: ScoreApplication): StageOutputs["game_state"] => 
       scoreBefore: change.scoreBefore,
       scoreAfter: change.scoreAfter,
       metrics: change.metrics,
-      chapter: player.chapter,
+      chapter: change.chapter,
       gameStatus: change.status,
       events: change.events
     }

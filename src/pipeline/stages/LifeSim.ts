@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto"
 import { Duration, Effect } from "effect"
 import { LifeEvents } from "../../game/LifeEventSchema.js"
+import { personaSentence } from "../../game/NikitaPersona.js"
 import { offlineLifeEvents } from "../../game/LifeSimOffline.js"
 import { localDate } from "../../game/LocalTime.js"
 import { LanguageModel } from "../../model/LanguageModel.js"
@@ -12,8 +14,8 @@ export const LifeSimModelTimeout = Duration.seconds(10)
 export const LifeSimTimeout = Duration.seconds(15)
 
 const lifeEventsSystem = [
-  "You write Nikita's day. Nikita is a woman in her late twenties with a design job in a big city, friends,",
-  "family and hobbies; she is the player's companion in a relationship game, but this day is her own life.",
+  `You write Nikita's day. ${personaSentence("third")}`,
+  "She is the player's companion in a relationship game, but this day is her own life.",
   "Answer with JSON matching the given schema: 3 to 5 events, at most one per time slot (morning,",
   "afternoon, evening, night), each in the domain work, social or personal, described in one sentence in",
   "the third person. importance is 0 (trivial) to 1 (life-changing); most days have one event of 0.7 or",
@@ -21,8 +23,13 @@ const lifeEventsSystem = [
   "within ±0.3. Make the day ordinary and believable, with ups and downs."
 ].join("\n")
 
+/**
+ * No player id goes to the model: it needs none. A short digest of player and date varies the
+ * day between players (the offline provider seeds its generator from the request) without
+ * telling the provider who the player is.
+ */
 const lifeEventsPrompt = (userId: string, date: string) =>
-  `Nikita's day on ${date} (player ${userId}). Write its events.`
+  `Nikita's day on ${date} (variation ${createHash("sha256").update(`${userId}:${date}`).digest("hex").slice(0, 8)}). Write its events.`
 
 /** The model's day; on any model failure (after its retries) or timeout, the offline one. */
 const generateDay = (userId: string, date: string) =>
@@ -52,9 +59,10 @@ const generateDay = (userId: string, date: string) =>
 /**
  * Stage 3: Nikita's day for the player's local date (DOMAIN.md, life_sim), generated once per
  * player and date and then only read, so every conversation of that day (and every re-run) sees
- * the same day. The generator seeds nothing from the conversation: the offline day depends on
- * player and date only. The table keeps one event per time slot, so a fifth event sharing a slot
- * is dropped (first one wins).
+ * the same day. The day is the local date of the conversation (its last message), not of the
+ * run, so a conversation processed after midnight still belongs to the day it happened, as its
+ * daily summary does. The generator seeds nothing from the conversation: the offline day depends
+ * on player and date only. Up to 5 events are kept.
  */
 export const lifeSim = recoverableStage({
   name: "life_sim",
@@ -63,7 +71,7 @@ export const lifeSim = recoverableStage({
     Effect.gen(function*() {
       const repository = yield* LifeEventRepository
       const userId = run.user.id
-      const date = localDate(run.startedAt, run.user.timezone)
+      const date = localDate(run.conversation.lastMessageAt, run.user.timezone)
       const existing = yield* repository.forDay({ userId, date })
       if (existing.length > 0) return existing
       const generated = yield* generateDay(userId, date)
