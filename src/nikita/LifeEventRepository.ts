@@ -4,7 +4,7 @@ import { LifeEvent } from "../game/LifeEventSchema.js"
 
 /**
  * `life_events`: Nikita's day per player and local date, generated once and then only read.
- * The table holds up to 5 events per (user, date); a slot may hold two (sql/0006).
+ * The table holds up to 5 events per (user, date); a slot may hold two (sql/0004).
  */
 
 const DayRequest = Schema.Struct({ userId: Schema.String, date: Schema.String })
