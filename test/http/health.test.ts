@@ -119,7 +119,7 @@ describe.skipIf(!postgresAvailable)("pipeline health", () => {
       }))
   })
 
-  it.scopedLive("503 unhealthy, database down, when the database is unreachable; other endpoints answer 500", () =>
+  it.scopedLive("503 unhealthy, database down, when the database is unreachable; other endpoints answer 503 unavailable", () =>
     Effect.gen(function*() {
       const url = yield* freshDatabaseUrl
       const context = yield* Layer.build(appLayer({ DATABASE_URL: url }))
@@ -149,10 +149,10 @@ describe.skipIf(!postgresAvailable)("pipeline health", () => {
         error: "unhealthy"
       })
 
-      // A database error is a defect of the handler: the edge answers the 500 envelope, no details.
+      // A lost database is 503 unavailable (API.md), never a 500, and says nothing of the SQL.
       const user = yield* send("GET", `/users/${randomUUID()}`).pipe(Effect.provide(context))
-      expect(user.status).toBe(500)
-      expect(user.json).toMatchObject({ error: "internal_error", message: expect.any(String) })
+      expect(user.status).toBe(503)
+      expect(user.json).toMatchObject({ error: "unavailable", message: expect.any(String) })
       expect(user.text).not.toContain("SqlError")
     }))
 })

@@ -49,10 +49,11 @@ describe.skipIf(!postgresAvailable)("pipeline failures through HTTP", () => {
         const conversationId = yield* converse(userId, nightShiftTalk)
         const untouched = yield* playerState(userId)
 
-        // First the provider refuses the request, then it answers something that is not JSON.
+        // The provider rejects the request twice, for two reasons no retry can mend. (An answer that
+        // is not JSON is no critical failure: see the fallback test below.)
         const attempts = [
           { answer: () => openAiError(400, { message: "scripted refusal" }), stageError: "scripted refusal" },
-          { answer: () => "this is not JSON", stageError: "schema" }
+          { answer: () => openAiError(404, { message: "scripted unknown model" }), stageError: "scripted unknown model" }
         ]
         for (const [index, { answer, stageError }] of attempts.entries()) {
           yield* answerExtraction(answer)
@@ -93,6 +94,32 @@ describe.skipIf(!postgresAvailable)("pipeline failures through HTTP", () => {
           processing_attempts: 3,
           last_error: null
         })
+      }))
+
+    it.effect("an answer that fails the schema twice falls back to the marked empty extraction: 202, the conversation counts", () =>
+      Effect.gen(function*() {
+        const userId = yield* newPlayer
+        const conversationId = yield* converse(userId, nightShiftTalk)
+        let extractionCalls = 0
+        yield* answerExtraction(() => {
+          extractionCalls += 1
+          return "this is not JSON"
+        })
+
+        const reply = yield* send("POST", `/pipeline/process/${conversationId}`)
+        expect(reply.status).toBe(202)
+        expect(reply.json).toMatchObject({
+          status: "partial_success",
+          failed_stages: expect.arrayContaining(["extraction"]),
+          stage_results: { extraction: { success: false, error: expect.any(String) }, memory_update: { success: true } },
+          prompt_ready: true
+        })
+        // Asked once, then once more with the reason: no more.
+        expect(extractionCalls).toBe(2)
+        expect((yield* send("GET", `/conversations/${conversationId}`)).json).toMatchObject({ status: "processed" })
+        // An empty extraction stores no fact and moves no metric.
+        expect(yield* playerState(userId)).toMatchObject({ facts: 0, score: 50 })
+        yield* scriptExtraction()
       }))
 
     it.effect("a recoverable stage failing answers 202 partial_success: that stage failed, every other one succeeded", () =>
