@@ -60,6 +60,16 @@ export const runStages = <R>(input: {
     const { context, current, executions, plan, run, runDeadlineMs } = input
     let results: StageResults = {}
 
+    const levels = [["extraction" as const], ...stageLevels(["memory_update", ...plan.recoverable.map((s) => s.name)], plan.after)]
+    // The last stage of a level to end writes, with its result, the next level's first stage as
+    // the one running: one write per stage instead of two. Not after a critical failure (the run stops).
+    const levelEnds = yield* Ref.make({ left: 0, stopping: false, next: Option.none<StageName>() })
+    const ended = (stops: boolean) =>
+      Ref.modify(levelEnds, ({ left, next, stopping }) => {
+        const state = { left: left - 1, next, stopping: stopping || stops }
+        return [state.left === 0 && !state.stopping ? Option.getOrUndefined(next) : undefined, state]
+      })
+
     /** One stage: enter, run under its deadline, record its result. */
     const attempt = <A, E extends { readonly message: string }>(
       stage: { readonly name: StageName; readonly timeout: Duration.Duration },
@@ -87,7 +97,8 @@ export const runStages = <R>(input: {
         })
         results = { ...results, [stage.name]: result }
         yield* recordStage(stage.name, result.status === "success" ? "success" : "failed", durationMs)
-        yield* executions.recordStage(run.executionId, stage.name, result)
+        const next = yield* ended(!retry && Either.isLeft(outcome))
+        yield* executions.recordStage(run.executionId, stage.name, result, next)
         yield* Ref.update(current, (running) => running.length > 1 ? running.filter((r) => r.stage !== stage.name) : running)
         return { outcome, startedAtMs }
       })
@@ -108,7 +119,16 @@ export const runStages = <R>(input: {
             )
         }))
 
+    const startLevel = (index: number) => {
+      const level = levels[index] ?? []
+      return Effect.zipRight(
+        Ref.set(current, []),
+        Ref.set(levelEnds, { left: level.length, stopping: false, next: Option.fromNullable(levels[index + 1]?.[0]) })
+      )
+    }
+
     yield* executions.enterStage(run.executionId, "extraction")
+    yield* startLevel(0)
     const extraction = yield* critical(plan.extraction, plan.extraction.run(run, {}))
     let outputs: EarlierOutputs = { extraction }
     const failed = new Set<StageName>()
@@ -153,14 +173,15 @@ export const runStages = <R>(input: {
       )
     }
 
-    const names = ["memory_update" as const, ...plan.recoverable.map((s) => s.name)]
-    for (const level of stageLevels(names, plan.after)) {
-      const first = level[0]
-      yield* Ref.set(current, [])
-      // One write per level: status polling shows the earliest stage of the level as running.
-      if (first !== undefined) yield* executions.enterStage(run.executionId, first)
+    // Status polling shows the earliest stage of the running level as the one running.
+    for (const [index, level] of levels.entries()) {
+      if (index === 0) continue
+      yield* startLevel(index)
       const earlier = outputs
-      const ran = yield* Effect.all(level.map((name) => runOne(name, earlier)), { concurrency: "unbounded", mode: "either" })
+      const ran = yield* Effect.all(
+        level.flatMap((name) => name === "extraction" ? [] : [runOne(name, earlier)]),
+        { concurrency: "unbounded", mode: "either" }
+      )
       for (const outcome of ran) {
         if (Either.isLeft(outcome)) {
           const stop = outcome.left
