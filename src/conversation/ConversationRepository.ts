@@ -1,78 +1,45 @@
 import { SqlClient, SqlSchema, type Statement } from "@effect/sql"
-import { Chunk, Data, Effect, Option, Schema } from "effect"
+import { Chunk, Effect, Option, Schema } from "effect"
 import { EmotionalTone } from "../game/EmotionalTone.js"
 import {
   type AppendedMessage,
   Conversation,
-  type ConversationStatus,
   latestTurnAt,
-  MessageRole,
   type NewMessage,
   type NewVoiceCall,
-  Platform,
   type StoredVoiceCall,
   TranscriptMessage,
   type VoiceTurn
 } from "./ConversationModel.js"
-
-/** Rows per INSERT of a call's transcript, well under PostgreSQL's parameter limit. */
-const rowsPerInsert = 2_000
+import {
+  AppendRequest,
+  ConversationNotFailed,
+  IdRow,
+  MessageRow,
+  NewConversation,
+  type LeaseRelease,
+  NoSuchConversation,
+  rowsPerInsert
+} from "./ConversationRows.js"
 
 /**
  * Conversations and their messages: the only code that writes `conversations` and `messages`
- * (besides the claims and leases of `queue/`, which move a conversation through its states).
+ * (the queue's claims and leases compose `conversationLeaseWrites` below).
  *
- * Concurrency of `appendMessage`: the unique partial index `conversations_open` allows one
- * `active` conversation per user and platform, and the upsert below (`INSERT … ON CONFLICT … DO
- * UPDATE`) either opens it or increments its `message_count` under the conversation's row lock,
- * held until commit. The new count is the message's `seq`, so concurrent posts get distinct,
- * gapless numbers. If the claimer moves the open conversation out of `active` meanwhile,
- * PostgreSQL re-checks the arbiter index and the message opens a new conversation instead.
+ * `appendMessage`: the unique partial index `conversations_open` allows one `active` conversation
+ * per user and platform; the upsert (`INSERT … ON CONFLICT … DO UPDATE`) opens it or increments its
+ * `message_count` under the row lock, so concurrent posts get distinct, gapless `seq` numbers. If a
+ * claim moves the open conversation out of `active` meanwhile, the message opens a new one.
  *
- * Voice calls, stored once each: a call becomes a `voice` conversation whose `external_id` is the
- * call id, already `queued` and due at once (`next_attempt_at` now), with its transcript, in one
- * transaction. The unique index `conversations_voice_call (platform, external_id)` arbitrates: of
- * two deliveries of one call at the same time, the second `INSERT … ON CONFLICT DO NOTHING` waits
- * for the first transaction; once it commits, the second inserts nothing and reads the first's
- * conversation (a new snapshot per statement under READ COMMITTED), so it answers `duplicate` and
- * stores nothing. This is what keeps a redelivered webhook from running the pipeline twice.
+ * Voice calls are stored once each: a `voice` conversation whose `external_id` is the call id,
+ * `queued` and due at once, with its transcript, in one transaction. The unique index
+ * `conversations_voice_call` arbitrates: a second delivery's `INSERT … ON CONFLICT DO NOTHING`
+ * waits for the first, then inserts nothing and answers `duplicate` (READ COMMITTED reads the
+ * first's row), which keeps a redelivered webhook from running the pipeline twice.
  *
  * Lock order: the conversation row, then the users row (`last_interaction_at`, recorded by the
- * caller in the same transaction). Code that locks both must take them in this order too, or the
- * two can deadlock.
+ * caller in the same transaction); code locking both takes them in this order, or they deadlock.
  */
-
-const IdRow = Schema.Struct({ id: Schema.String })
-
-const NewConversation = Schema.Struct({
-  user_id: Schema.String,
-  call_id: Schema.String,
-  message_count: Schema.Int,
-  started_at: Schema.DateFromSelf,
-  last_message_at: Schema.DateFromSelf
-})
-
-const AppendRequest = Schema.Struct({
-  user_id: Schema.String,
-  platform: Platform,
-  sent_at: Schema.NullOr(Schema.DateFromSelf)
-})
-
-const MessageRow = Schema.Struct({
-  conversation_id: Schema.String,
-  seq: Schema.Int,
-  role: MessageRole,
-  content: Schema.String,
-  sent_at: Schema.NullOr(Schema.DateFromSelf)
-})
-
-/** A retry asked for a conversation that is not `failed`: only a failed one may go back in the queue. */
-export class ConversationNotFailed extends Data.TaggedError("ConversationNotFailed")<{
-  readonly status: ConversationStatus
-}> {}
-
-export class NoSuchConversation extends Data.TaggedError("NoSuchConversation")<{ readonly conversationId: string }> {}
-
 export class ConversationRepository extends Effect.Service<ConversationRepository>()(
   "aftertalk/ConversationRepository",
   {
@@ -239,7 +206,6 @@ export class ConversationRepository extends Effect.Service<ConversationRepositor
         Effect.catchTag("ParseError", Effect.die)
       )
 
-
       /**
        * Puts a `failed` conversation back in the queue, due now, with a fresh set of MAX_ATTEMPTS
        * (an operator's retry is a new start, not the next of the attempts that gave up). The last
@@ -314,10 +280,7 @@ export const conversationLeaseWrites = (sql: SqlClient.SqlClient, leaseMs: numbe
     release: (
       conversationId: string,
       owner: string,
-      outcome:
-        | { readonly _tag: "Processed" }
-        | { readonly _tag: "Failed"; readonly error: string; readonly retryInMs: number | null }
-        | { readonly _tag: "Interrupted" }
+      outcome: LeaseRelease
     ) => {
       const set = outcome._tag === "Processed"
         ? sql`status = 'processed', processed_at = now(), last_error = NULL, next_attempt_at = NULL`

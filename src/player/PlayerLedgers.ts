@@ -1,4 +1,5 @@
-import { Schema } from "effect"
+import type { SqlError, Statement } from "@effect/sql"
+import { type Effect, type Option, type ParseResult, Schema } from "effect"
 import { Chapter } from "../game/Chapters.js"
 import { ConflictZone } from "../game/Conflict.js"
 import type { EngagementInput } from "../game/Engagement.js"
@@ -119,4 +120,24 @@ export interface DecayChange {
   readonly status: GameStatus
   /** The ledger after this deduction: hours deducted since the last interaction. */
   readonly hoursDeducted: number
+}
+
+export type Read<A> = Effect.Effect<Option.Option<A>, SqlError.SqlError | ParseResult.ParseError>
+
+/** One per-conversation ledger: how to lock the player for it, what it recorded, how to write a change. */
+export interface Ledger<Locked, Recorded, Change> {
+  readonly lock: (input: { readonly userId: string; readonly conversationId: string }) => Read<Locked>
+  readonly recorded: (conversationId: string) => Read<Recorded>
+  readonly write: (input: { readonly userId: string; readonly conversationId: string; readonly change: Change }) => Effect.Effect<void, SqlError.SqlError>
+}
+
+/**
+ * A score change as written: metrics, score, status and the history row, plus `player`, the other
+ * columns of `users` it sets (engagement for a conversation, the decay ledger for decay).
+ */
+export type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExchanges" | "chapter" | "bossAttempts"> & {
+  readonly userId: string
+  readonly conversationId: string | null
+  readonly source: "conversation" | "decay"
+  readonly player: Statement.Fragment
 }

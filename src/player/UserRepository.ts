@@ -1,7 +1,9 @@
-import { SqlClient, type SqlError, SqlSchema, type Statement } from "@effect/sql"
-import { Effect, Option, type ParseResult, Schema } from "effect"
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Effect, Option, Schema } from "effect"
 import {
   type ConflictApplication,
+  type Ledger,
+  type ScoreWrite,
   type ConflictChange,
   type DecayChange,
   LockedConflict,
@@ -14,7 +16,7 @@ import {
   type ScoreState
 } from "./PlayerLedgers.js"
 import { conversationRhythm } from "./ConversationRhythm.js"
-import { ProfileRequest, toUserState, type UserProfile, UserRow } from "./UserState.js"
+import { findUserRow, ProfileRequest, toUserState, type UserProfile } from "./UserState.js"
 
 /**
  * The player's repository: the only code that writes `users`, `user_metrics`, `score_history` and
@@ -26,26 +28,6 @@ import { ProfileRequest, toUserState, type UserProfile, UserRow } from "./UserSt
  * run finds the ledger row and applies nothing. Decay locks the same row (users and user_metrics,
  * `FOR UPDATE`), so decay and a conversation apply one after the other, never over each other.
  */
-
-type Read<A> = Effect.Effect<Option.Option<A>, SqlError.SqlError | ParseResult.ParseError>
-
-/** One per-conversation ledger: how to lock the player for it, what it recorded, how to write a change. */
-interface Ledger<Locked, Recorded, Change> {
-  readonly lock: (input: { readonly userId: string; readonly conversationId: string }) => Read<Locked>
-  readonly recorded: (conversationId: string) => Read<Recorded>
-  readonly write: (input: { readonly userId: string; readonly conversationId: string; readonly change: Change }) => Effect.Effect<void, SqlError.SqlError>
-}
-
-/**
- * A score change as written: metrics, score, status and the history row, plus `player`, the other
- * columns of `users` it sets (engagement for a conversation, the decay ledger for decay).
- */
-type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExchanges" | "chapter" | "bossAttempts"> & {
-  readonly userId: string
-  readonly conversationId: string | null
-  readonly source: "conversation" | "decay"
-  readonly player: Statement.Fragment
-}
 
 export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/UserRepository", {
   effect: Effect.gen(function*() {
@@ -80,26 +62,7 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           WHERE id = ${r.id}`
     })
 
-    const findRow = SqlSchema.findOne({
-      Request: Schema.String,
-      Result: UserRow,
-      execute: (id) =>
-        sql`
-          SELECT u.id AS user_id, u.display_name, u.timezone, u.game_status, u.chapter, u.relationship_score,
-            COALESCE(m.intimacy, 50) AS intimacy, COALESCE(m.passion, 50) AS passion,
-            COALESCE(m.trust, 50) AS trust, COALESCE(m.secureness, 50) AS secureness,
-            u.engagement_state, u.boss_attempts,
-            COALESCE(e.arousal, 0.5) AS arousal, COALESCE(e.valence, 0.5) AS valence,
-            COALESCE(e.dominance, 0.5) AS dominance, COALESCE(e.intimacy, 0.5) AS emotional_intimacy,
-            u.conflict_temperature, u.last_interaction_at, u.created_at
-          FROM users u
-          LEFT JOIN user_metrics m ON m.user_id = u.id
-          LEFT JOIN LATERAL (
-            SELECT arousal, valence, dominance, intimacy FROM emotional_states
-            WHERE user_id = u.id ORDER BY created_at DESC, id DESC LIMIT 1
-          ) e ON true
-          WHERE u.id = ${id}`
-    })
+    const findRow = findUserRow(sql)
 
     // One lock for every change of the player: both rows, in the order users → user_metrics.
     const lockRow = (userId: string) =>

@@ -1,3 +1,4 @@
+import { type SqlClient, SqlSchema } from "@effect/sql"
 import { Schema } from "effect"
 import { Chapter } from "../game/Chapters.js"
 import { type ConflictZone, conflictZone } from "../game/Conflict.js"
@@ -84,3 +85,26 @@ export const ProfileRequest = Schema.Struct({
   display_name: Schema.NullOr(Schema.String),
   timezone: Schema.NullOr(Schema.String)
 })
+
+/** The player's state as `GET /users/{id}` shows it: one read joining metrics and the latest mood. */
+export const findUserRow = (sql: SqlClient.SqlClient) =>
+  SqlSchema.findOne({
+    Request: Schema.String,
+    Result: UserRow,
+    execute: (id) =>
+      sql`
+        SELECT u.id AS user_id, u.display_name, u.timezone, u.game_status, u.chapter, u.relationship_score,
+          COALESCE(m.intimacy, 50) AS intimacy, COALESCE(m.passion, 50) AS passion,
+          COALESCE(m.trust, 50) AS trust, COALESCE(m.secureness, 50) AS secureness,
+          u.engagement_state, u.boss_attempts,
+          COALESCE(e.arousal, 0.5) AS arousal, COALESCE(e.valence, 0.5) AS valence,
+          COALESCE(e.dominance, 0.5) AS dominance, COALESCE(e.intimacy, 0.5) AS emotional_intimacy,
+          u.conflict_temperature, u.last_interaction_at, u.created_at
+        FROM users u
+        LEFT JOIN user_metrics m ON m.user_id = u.id
+        LEFT JOIN LATERAL (
+          SELECT arousal, valence, dominance, intimacy FROM emotional_states
+          WHERE user_id = u.id ORDER BY created_at DESC, id DESC LIMIT 1
+        ) e ON true
+        WHERE u.id = ${id}`
+  })
