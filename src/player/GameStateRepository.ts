@@ -21,6 +21,8 @@ export class GameStateRepository extends Effect.Service<GameStateRepository>()("
       (input: {
         readonly userId: string
         readonly conversationId: string
+        /** force_reprocess: revert this conversation's recorded change and apply the new one. */
+        readonly replace?: boolean
         readonly decide: (state: ScoreState) => ScoreChange
       }) => users.applyScoreOnce(input)
     )

@@ -34,6 +34,8 @@ interface Ledger<Locked, Recorded, Change> {
   readonly lock: (input: { readonly userId: string; readonly conversationId: string }) => Read<Locked>
   readonly recorded: (conversationId: string) => Read<Recorded>
   readonly write: (input: { readonly userId: string; readonly conversationId: string; readonly change: Change }) => Effect.Effect<void, SqlError.SqlError>
+  /** force_reprocess: takes back what the conversation's ledger row applied, and the row itself. */
+  readonly revert: (conversationId: string) => Effect.Effect<void, SqlError.SqlError>
 }
 
 /**
@@ -160,7 +162,26 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           source: "conversation",
           player: sql`engagement_state = ${change.engagementState}, vulnerability_exchanges = ${change.vulnerabilityExchanges},
             chapter = ${change.chapter}, boss_attempts = ${change.bossAttempts}`
-        })
+        }),
+      // The recorded deltas are the ones actually applied (after caps and clamping), so subtracting
+      // them restores the metrics and score the conversation found. Status, chapter and engagement
+      // are not in the ledger and stay as they are (the new run decides them again).
+      revert: (conversationId) =>
+        Effect.all([
+          sql`
+            UPDATE user_metrics m SET
+              intimacy = LEAST(100, GREATEST(0, m.intimacy - COALESCE((h.metric_changes->>'intimacy')::float8, 0))),
+              passion = LEAST(100, GREATEST(0, m.passion - COALESCE((h.metric_changes->>'passion')::float8, 0))),
+              trust = LEAST(100, GREATEST(0, m.trust - COALESCE((h.metric_changes->>'trust')::float8, 0))),
+              secureness = LEAST(100, GREATEST(0, m.secureness - COALESCE((h.metric_changes->>'secureness')::float8, 0))),
+              updated_at = now()
+            FROM score_history h WHERE h.conversation_id = ${conversationId} AND m.user_id = h.user_id`,
+          sql`
+            UPDATE users u
+            SET relationship_score = LEAST(100, GREATEST(0, u.relationship_score - (h.score_after - h.score_before))), updated_at = now()
+            FROM score_history h WHERE h.conversation_id = ${conversationId} AND u.id = h.user_id`,
+          sql`DELETE FROM score_history WHERE conversation_id = ${conversationId}`
+        ], { discard: true })
     }
 
     const conflictLedger: Ledger<LockedConflict, RecordedConflictChange, ConflictChange> = {
@@ -184,19 +205,42 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
             INSERT INTO conflict_history (user_id, conversation_id, temperature_before, temperature_after, zone, events)
             VALUES (${userId}, ${conversationId}, ${change.temperatureBefore}, ${change.temperature},
                     ${change.zone}, ${JSON.stringify(change.events)}::jsonb)`
+        ], { discard: true }),
+      revert: (conversationId) =>
+        Effect.all([
+          sql`
+            UPDATE users u
+            SET conflict_temperature = LEAST(100, GREATEST(0, u.conflict_temperature - (h.temperature_after - h.temperature_before))),
+                updated_at = now()
+            FROM conflict_history h WHERE h.conversation_id = ${conversationId} AND u.id = h.user_id`,
+          sql`DELETE FROM conflict_history WHERE conversation_id = ${conversationId}`
         ], { discard: true })
     }
 
-    /** Lock, check the ledger, decide, write: one transaction. */
+    /**
+     * Lock, check the ledger, decide, write: one transaction. `replace` (force_reprocess) reverts
+     * the conversation's recorded change first and decides again from the state so restored.
+     */
     const applyOnce = <Locked, Recorded, Change>(
       ledger: Ledger<Locked, Recorded, Change>,
-      input: { readonly userId: string; readonly conversationId: string; readonly decide: (locked: Locked) => Change }
+      input: {
+        readonly userId: string
+        readonly conversationId: string
+        readonly replace?: boolean
+        readonly decide: (locked: Locked) => Change
+      }
     ) =>
       sql.withTransaction(Effect.gen(function*() {
-        const locked = yield* ledger.lock(input)
-        if (Option.isNone(locked)) return yield* Effect.dieMessage(`player ${input.userId} not found`)
+        const first = yield* ledger.lock(input)
+        if (Option.isNone(first)) return yield* Effect.dieMessage(`player ${input.userId} not found`)
         const recorded = yield* ledger.recorded(input.conversationId)
-        if (Option.isSome(recorded)) return { applied: false, locked: locked.value, recorded: recorded.value } as const
+        if (Option.isSome(recorded) && input.replace !== true) {
+          return { applied: false, locked: first.value, recorded: recorded.value } as const
+        }
+        if (Option.isSome(recorded)) yield* ledger.revert(input.conversationId)
+        // Re-read under the lock this transaction already holds: the reverted state.
+        const locked = Option.isSome(recorded) ? yield* ledger.lock(input) : first
+        if (Option.isNone(locked)) return yield* Effect.dieMessage(`player ${input.userId} not found`)
         const change = input.decide(locked.value)
         yield* ledger.write({ userId: input.userId, conversationId: input.conversationId, change })
         return { applied: true, locked: locked.value, change } as const
@@ -242,6 +286,7 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
     const applyScoreOnce = Effect.fn("UserRepository.applyScoreOnce")(function*(input: {
       readonly userId: string
       readonly conversationId: string
+      readonly replace?: boolean
       readonly decide: (state: ScoreState) => ScoreChange
     }) {
       const application = yield* applyOnce(scoreLedger, input)
@@ -254,6 +299,7 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
     const applyConflictOnce = Effect.fn("UserRepository.applyConflictOnce")(function*(input: {
       readonly userId: string
       readonly conversationId: string
+      readonly replace?: boolean
       readonly decide: (locked: LockedConflict) => ConflictChange
     }) {
       const application = yield* applyOnce(conflictLedger, input)

@@ -80,6 +80,7 @@ export const conflict = recoverableStage({
       const application = yield* repository.applyConversationOnce({
         userId: run.user.id,
         conversationId: run.conversation.id,
+        replace: run.forceReprocess,
         decide: decide({
           now: run.startedAt,
           scoreChange: game === undefined ? 0 : game.scoreAfter - game.scoreBefore,

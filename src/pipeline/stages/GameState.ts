@@ -86,6 +86,7 @@ export const gameState = recoverableStage({
       const application = yield* repository.applyConversationOnce({
         userId: run.user.id,
         conversationId: run.conversation.id,
+        replace: run.forceReprocess,
         decide: decide(earlier.extraction)
       })
       const output = toOutput(application)
