@@ -13,6 +13,7 @@ import {
   type ScoreChange,
   type ScoreState
 } from "./PlayerLedgers.js"
+import { scoreBand } from "../game/ScoreBand.js"
 import { conversationRhythm } from "./ConversationRhythm.js"
 import { ProfileRequest, toUserState, type UserProfile, UserRow } from "./UserState.js"
 
@@ -26,6 +27,14 @@ import { ProfileRequest, toUserState, type UserProfile, UserRow } from "./UserSt
  * run finds the ledger row and applies nothing. Decay locks the same row (users and user_metrics,
  * `FOR UPDATE`), so decay and a conversation apply one after the other, never over each other.
  */
+
+/**
+ * Decay that moves the score into another band marks the player's ready prompts for rebuild
+ * (`prompt_rebuild_due_since`): the read renders the band from the current score, but what was
+ * pre-built for the old band (the enriched section, the snapshot) is stale until the next build.
+ */
+const bandChanged = (change: { readonly scoreBefore: number; readonly scoreAfter: number }): boolean =>
+  scoreBand(change.scoreBefore) !== scoreBand(change.scoreAfter)
 
 type Read<A> = Effect.Effect<Option.Option<A>, SqlError.SqlError | ParseResult.ParseError>
 
@@ -328,13 +337,21 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           // The row is locked: its last interaction is the one the deducted hours count from. Copied
           // in SQL, not sent back from JavaScript, whose Date would drop the microseconds and make
           // the next run see a new interaction (and deduct again).
-          player: sql`decay_anchor_at = last_interaction_at, decay_hours_deducted = ${change.value.hoursDeducted}`
+          player: sql`decay_anchor_at = last_interaction_at, decay_hours_deducted = ${change.value.hoursDeducted}
+            ${bandChanged(change.value) ? sql`, prompt_rebuild_due_since = COALESCE(prompt_rebuild_due_since, now())` : sql``}`
         })
         return change
       })).pipe(Effect.catchTag("ParseError", Effect.die))
     })
 
-    return { find, upsert, recordContact, applyScoreOnce, applyConflictOnce, applyDecay } as const
+    /** The player's ready prompts were rebuilt at `builtAt`: a rebuild due since before then is done. */
+    const promptsRebuilt = Effect.fn("UserRepository.promptsRebuilt")(function*(userId: string, builtAt: Date) {
+      yield* sql`
+        UPDATE users SET prompt_rebuild_due_since = NULL
+        WHERE id = ${userId} AND prompt_rebuild_due_since <= ${builtAt}`
+    })
+
+    return { find, upsert, recordContact, applyScoreOnce, applyConflictOnce, applyDecay, promptsRebuilt } as const
   })
 }) {}
 

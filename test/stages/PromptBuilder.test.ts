@@ -1,6 +1,7 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Exit, Layer, Option, TestClock } from "effect"
+import { GameStateRepository } from "../../src/player/GameStateRepository.js"
 import { seededRandom } from "../../src/game/SeededRandom.js"
 import { countTokens } from "../../src/model/Tokens.js"
 import { Embeddings } from "../../src/model/Embeddings.js"
@@ -27,7 +28,7 @@ import {
   lifeEvent
 } from "./promptFixtures.js"
 
-const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.DefaultWithoutDependencies).pipe(
+const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.DefaultWithoutDependencies, GameStateRepository.Default).pipe(
   Layer.provideMerge(Embeddings.offline(EMBEDDING_DIMENSIONS)),
   Layer.provideMerge(testDatabaseWithInputs)
 )
