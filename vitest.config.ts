@@ -74,7 +74,7 @@ export default defineConfig({
           include: [processTests],
           pool: "forks",
           isolate: true,
-          globalSetup: ["test/support/globalSetup.ts"]
+          globalSetup: ["test/support/globalSetup.ts", "test/support/processSetup.ts"]
         }
       }
     ]

@@ -8,7 +8,7 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/faults/**/*.fault.ts"],
-    globalSetup: ["test/support/globalSetup.ts"],
+    globalSetup: ["test/support/globalSetup.ts", "test/support/processSetup.ts"],
     reporters: ["default"],
     testTimeout: 240_000,
     hookTimeout: 120_000,

@@ -4,7 +4,7 @@ import { countTokens, encode } from "gpt-tokenizer/encoding/cl100k_base"
 import { Embeddings } from "../../src/model/Embeddings.js"
 import { hashEmbedding } from "../../src/model/offline/OfflineEmbedding.js"
 import { FakeOpenAi, layerOpenAiOnFake, openAiError } from "../support/FakeOpenAi.js"
-import { advanceToSleep, awaitRequests, now } from "./timing.js"
+import { advanceToSleep, awaitRequests, noJitter, now } from "./timing.js"
 
 const inputsOf = (body: unknown): ReadonlyArray<string> =>
   typeof body === "object" && body !== null && "input" in body && Array.isArray(body.input)
@@ -124,7 +124,7 @@ describe("OpenAI embeddings retries (TestClock)", () => {
       yield* advanceToSleep(start + 7000)
       expect(yield* Fiber.join(fiber)).toEqual(Option.none())
       expect((yield* fake.requests).length).toBe(4)
-    }).pipe(Effect.provide(layerOpenAiOnFake({ settings: { dimensions: 8 } }))))
+    }).pipe(Effect.withRandom(noJitter), Effect.provide(layerOpenAiOnFake({ settings: { dimensions: 8 } }))))
 
   it.effect("a connection failure is retried like a 5xx", () =>
     Effect.gen(function*() {
@@ -135,5 +135,5 @@ describe("OpenAI embeddings retries (TestClock)", () => {
       yield* awaitRequests(fake, 1)
       yield* advanceToSleep(start + 1000)
       expect(Option.isSome(yield* Fiber.join(fiber))).toBe(true)
-    }).pipe(Effect.provide(layerOpenAiOnFake({ settings: { dimensions: 8 } }))))
+    }).pipe(Effect.withRandom(noJitter), Effect.provide(layerOpenAiOnFake({ settings: { dimensions: 8 } }))))
 })

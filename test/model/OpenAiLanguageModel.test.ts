@@ -5,7 +5,7 @@ import { LifeEvents } from "../../src/game/LifeEventSchema.js"
 import { LanguageModel } from "../../src/model/LanguageModel.js"
 import { transcriptBlock } from "../../src/model/Transcript.js"
 import { FakeOpenAi, layerOpenAiOnFake, openAiError } from "../support/FakeOpenAi.js"
-import { advanceToSleep, awaitRequests, now } from "./timing.js"
+import { advanceToSleep, awaitRequests, noJitter, now } from "./timing.js"
 
 const extractionRequest = {
   name: "extraction",
@@ -139,7 +139,7 @@ describe("OpenAI language model retries (TestClock)", () => {
       const [hung, retried] = yield* fake.requests
       expect(hung?.aborted()).toBe(true)
       expect(retried?.aborted()).toBe(false)
-    }).pipe(Effect.provide(layerOpenAiOnFake())))
+    }).pipe(Effect.withRandom(noJitter), Effect.provide(layerOpenAiOnFake())))
 
   it.effect("a per-attempt timeout from the settings applies", () =>
     Effect.gen(function*() {
@@ -155,5 +155,5 @@ describe("OpenAI language model retries (TestClock)", () => {
       const result = yield* Fiber.join(fiber)
       expect(Either.isLeft(result) && result.left._tag).toBe("ModelTimeout")
       expect((yield* fake.requests).length).toBe(4)
-    }).pipe(Effect.provide(layerOpenAiOnFake({ settings: { attemptTimeout: Duration.millis(200) } }))))
+    }).pipe(Effect.withRandom(noJitter), Effect.provide(layerOpenAiOnFake({ settings: { attemptTimeout: Duration.millis(200) } }))))
 })

@@ -1,4 +1,4 @@
-import { Chunk, Clock, Effect, TestClock, TestServices } from "effect"
+import { Chunk, Clock, Effect, Random, TestClock, TestServices } from "effect"
 import type { FakeOpenAi } from "../support/FakeOpenAi.js"
 
 /**
@@ -38,3 +38,6 @@ export const advanceToSleep = (at: number) =>
   })
 
 export const now = Clock.currentTimeMillis
+
+/** Retry jitter pinned to the middle of its range, so the delays are exactly 1, 2 and 4 s. */
+export const noJitter = Random.fixed([0.5])

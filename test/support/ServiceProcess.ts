@@ -20,7 +20,10 @@ import { join } from "node:path"
 
 const repoRoot = join(import.meta.dirname, "..", "..")
 
-/** How the child is started: node's arguments. The default is the development entry through tsx. */
+/**
+ * How the child is started: node's arguments. The default is the built service (the process
+ * project's setup builds dist/ when src/ is newer; test/support/processSetup.ts).
+ */
 export type Entry = ReadonlyArray<string>
 
 /** `aftertalk` from the sources: what `npm run dev` runs (no command = serve). */
@@ -29,8 +32,8 @@ export const devEntry: Entry = ["--import", "tsx", "src/Main.ts"]
 /** The built service, as `npm start` runs it (needs `npm run build` first). */
 export const builtEntry: Entry = ["--enable-source-maps", "dist/Main.js", "serve"]
 
-/** A command of the CLI from the sources, e.g. `cliEntry("demo")`. */
-export const cliEntry = (...args: ReadonlyArray<string>): Entry => [...devEntry, ...args]
+/** A command of the built CLI, e.g. `cliEntry("demo")`. */
+export const cliEntry = (...args: ReadonlyArray<string>): Entry => ["--enable-source-maps", "dist/Main.js", ...args]
 
 /** How a child ended: its exit code, or the signal that killed it. */
 export interface ProcessExit {
@@ -122,7 +125,7 @@ const childEnv = (env: Readonly<Record<string, string>>): Record<string, string>
 export const spawnService = (
   name: string,
   env: Readonly<Record<string, string>>,
-  entry: Entry = devEntry
+  entry: Entry = builtEntry
 ): Effect.Effect<
   Child & { readonly listening: Effect.Effect<string> },
   never,
@@ -183,7 +186,7 @@ export const spawnService = (
 export const runToExit = (
   env: Readonly<Record<string, string>>,
   within: Duration.DurationInput = "45 seconds",
-  entry: Entry = devEntry
+  entry: Entry = builtEntry
 ) =>
   Effect.scoped(
     Effect.gen(function*() {

@@ -6,8 +6,9 @@ import { extractionRequest } from "./ExtractionPrompt.js"
 import { criticalStage, type PipelineRun } from "../Stage.js"
 
 /**
- * One model call over a whole transcript, with the model's own retries (1 s, 2 s, 4 s) inside:
- * most of the default 30 s pipeline budget, since nothing after it can run without it.
+ * One model call over a whole transcript, with the model's own retries (about 1 s, 2 s, 4 s) cut
+ * to fit inside it: most of the default 30 s pipeline budget, since nothing after it can run
+ * without it.
  */
 export const ExtractionTimeout = Duration.seconds(25)
 
