@@ -82,6 +82,9 @@ export type RecordedConflictChange = typeof RecordedConflictChange.Type
 /** The change a conversation makes, decided by the caller from the locked state. */
 export interface ConflictChange {
   readonly temperatureBefore: number
+  /** The cooling clock as the conversation found it: what force_reprocess restores. */
+  readonly updatedAtBefore: Date | null
+  readonly criticalSinceBefore: Date | null
   readonly temperature: number
   readonly zone: ConflictZone
   readonly updatedAt: Date

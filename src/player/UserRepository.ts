@@ -211,15 +211,17 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
                 conflict_critical_since = ${change.criticalSince}, game_status = ${change.status}, updated_at = now()
             WHERE id = ${userId}`,
           sql`
-            INSERT INTO conflict_history (user_id, conversation_id, temperature_before, temperature_after, zone, events)
+            INSERT INTO conflict_history (user_id, conversation_id, temperature_before, temperature_after, zone, events,
+                                          updated_at_before, critical_since_before)
             VALUES (${userId}, ${conversationId}, ${change.temperatureBefore}, ${change.temperature},
-                    ${change.zone}, ${JSON.stringify(change.events)}::jsonb)`
+                    ${change.zone}, ${JSON.stringify(change.events)}::jsonb, ${change.updatedAtBefore}, ${change.criticalSinceBefore})`
         ], { discard: true }),
       revert: (conversationId) =>
         Effect.all([
           sql`
             UPDATE users u
             SET conflict_temperature = LEAST(100, GREATEST(0, u.conflict_temperature - (h.temperature_after - h.temperature_before))),
+                conflict_updated_at = h.updated_at_before, conflict_critical_since = h.critical_since_before,
                 updated_at = now()
             FROM conflict_history h WHERE h.conversation_id = ${conversationId} AND u.id = h.user_id`,
           sql`DELETE FROM conflict_history WHERE conversation_id = ${conversationId}`

@@ -45,6 +45,8 @@ const decide = (input: {
   const running = locked.game_status === "active" || locked.game_status === "boss_fight"
   return {
     temperatureBefore: locked.conflict_temperature,
+    updatedAtBefore: locked.conflict_updated_at,
+    criticalSinceBefore: locked.conflict_critical_since,
     temperature: result.state.temperature,
     zone: result.zone,
     updatedAt: result.state.updatedAt,
