@@ -6,3 +6,7 @@ ALTER TABLE users ADD COLUMN IF NOT EXISTS prompt_rebuild_due_since timestamptz;
 -- conversation found it, not only the temperature.
 ALTER TABLE conflict_history ADD COLUMN IF NOT EXISTS updated_at_before timestamptz;
 ALTER TABLE conflict_history ADD COLUMN IF NOT EXISTS critical_since_before timestamptz;
+
+-- ... and the player's columns a conversation's score change sets besides the score (status,
+-- chapter, boss attempts, engagement, vulnerability exchanges), as it found them.
+ALTER TABLE score_history ADD COLUMN IF NOT EXISTS player_before jsonb;

@@ -48,6 +48,14 @@ export interface ScoreChange {
   readonly bossAttempts: number
   readonly engagementState: EngagementState
   readonly vulnerabilityExchanges: number
+  /** The player's columns this change sets, as it found them: what force_reprocess restores. */
+  readonly playerBefore: {
+    readonly game_status: GameStatus
+    readonly chapter: Chapter
+    readonly boss_attempts: number
+    readonly engagement_state: EngagementState
+    readonly vulnerability_exchanges: number
+  }
 }
 
 /** The locked player and their conversation rhythm, which a score change is decided from. */

@@ -51,7 +51,7 @@ interface Ledger<Locked, Recorded, Change> {
  * A score change as written: metrics, score, status and the history row, plus `player`, the other
  * columns of `users` it sets (engagement for a conversation, the decay ledger for decay).
  */
-type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExchanges" | "chapter" | "bossAttempts"> & {
+type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExchanges" | "chapter" | "bossAttempts" | "playerBefore"> & {
   readonly userId: string
   readonly conversationId: string | null
   readonly source: "conversation" | "decay"
@@ -171,10 +171,12 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           source: "conversation",
           player: sql`engagement_state = ${change.engagementState}, vulnerability_exchanges = ${change.vulnerabilityExchanges},
             chapter = ${change.chapter}, boss_attempts = ${change.bossAttempts}`
-        }),
+        }).pipe(Effect.zipRight(sql`
+          UPDATE score_history SET player_before = ${JSON.stringify(change.playerBefore)}::jsonb
+          WHERE conversation_id = ${conversationId}`)),
       // The recorded deltas are the ones actually applied (after caps and clamping), so subtracting
-      // them restores the metrics and score the conversation found. Status, chapter and engagement
-      // are not in the ledger and stay as they are (the new run decides them again).
+      // them restores the metrics and score the conversation found; `player_before` restores the
+      // other columns the change set (rows written before it existed keep the current values).
       revert: (conversationId) =>
         Effect.all([
           sql`
@@ -187,7 +189,13 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
             FROM score_history h WHERE h.conversation_id = ${conversationId} AND m.user_id = h.user_id`,
           sql`
             UPDATE users u
-            SET relationship_score = LEAST(100, GREATEST(0, u.relationship_score - (h.score_after - h.score_before))), updated_at = now()
+            SET relationship_score = LEAST(100, GREATEST(0, u.relationship_score - (h.score_after - h.score_before))),
+                game_status = COALESCE(h.player_before->>'game_status', u.game_status),
+                chapter = COALESCE((h.player_before->>'chapter')::int, u.chapter),
+                boss_attempts = COALESCE((h.player_before->>'boss_attempts')::int, u.boss_attempts),
+                engagement_state = COALESCE(h.player_before->>'engagement_state', u.engagement_state),
+                vulnerability_exchanges = COALESCE((h.player_before->>'vulnerability_exchanges')::int, u.vulnerability_exchanges),
+                updated_at = now()
             FROM score_history h WHERE h.conversation_id = ${conversationId} AND u.id = h.user_id`,
           sql`DELETE FROM score_history WHERE conversation_id = ${conversationId}`
         ], { discard: true })
