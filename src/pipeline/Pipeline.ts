@@ -9,10 +9,28 @@ import { promptBuilder } from "./stages/PromptBuilder.js"
 import { summary } from "./stages/Summary.js"
 import { touchpoint } from "./stages/Touchpoint.js"
 import { makeOrchestrator } from "./PipelineOrchestrator.js"
-import { type StagePlan, step } from "./PipelineStep.js"
+import { type StageDependencies, type StagePlan, step } from "./PipelineStep.js"
 
-/** The unified pipeline: DOMAIN.md's nine stages, in order. */
+/**
+ * What each stage waits for (besides `extraction`, which every stage waits for): what it reads
+ * from earlier stages. `game_state` also waits for `memory_update` so that a run stopped by a
+ * failed memory update has changed no score. Six levels: extraction; memory_update ‖ life_sim;
+ * emotional ‖ game_state ‖ touchpoint; conflict; summary; prompt_builder (it reads everything).
+ */
+export const pipelineDependencies: StageDependencies = {
+  memory_update: ["extraction"],
+  life_sim: ["extraction"],
+  emotional: ["life_sim"],
+  game_state: ["memory_update"],
+  conflict: ["game_state"],
+  touchpoint: ["life_sim"],
+  summary: ["game_state", "conflict"],
+  prompt_builder: ["memory_update", "life_sim", "emotional", "game_state", "conflict", "touchpoint", "summary"]
+}
+
+/** The unified pipeline: DOMAIN.md's nine stages, run as `pipelineDependencies` allows. */
 export const pipelinePlan = {
+  after: pipelineDependencies,
   extraction,
   memoryUpdate,
   recoverable: [

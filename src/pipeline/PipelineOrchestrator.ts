@@ -6,7 +6,7 @@ import { PipelineInputs } from "./PipelineInputs.js"
 import type { PipelineOutcome, PipelineReport, PipelineTarget } from "./PipelineReport.js"
 import type { StagePlan } from "./PipelineStep.js"
 import { type BudgetExceeded, describeStop } from "./RunStopped.js"
-import { type CurrentStage, runStages } from "./RunStages.js"
+import { earliestRunning, runStages, type RunningStages } from "./RunStages.js"
 import { type PipelineRun, stageNames } from "./Stage.js"
 
 /** What the queue runs: the pipeline for one claimed conversation and its execution. */
@@ -71,7 +71,7 @@ export const makeOrchestrator = <R>(plan: StagePlan<R>) =>
           return yield* report(target, startedAtMs, results, [], true)
         }
 
-        const current = yield* Ref.make<CurrentStage>(Option.none())
+        const current = yield* Ref.make<RunningStages>([])
         const outcome = yield* runStages({
           plan,
           run: pipelineRun,
@@ -88,7 +88,7 @@ export const makeOrchestrator = <R>(plan: StagePlan<R>) =>
         }
         if (outcome.left._tag === "SqlError") return yield* outcome.left
         const failedAtMs = yield* Clock.currentTimeMillis
-        const stop = describeStop({ stop: outcome.left, running: yield* Ref.get(current), runStartedAtMs: startedAtMs, budget })
+        const stop = describeStop({ stop: outcome.left, running: earliestRunning(yield* Ref.get(current)), runStartedAtMs: startedAtMs, budget })
         const stageResults = outcome.left._tag === "StagesStopped" ? outcome.left.results : yield* recorded(target.executionId)
         const stopped: PipelineOutcome = {
           _tag: "Stopped",

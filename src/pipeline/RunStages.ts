@@ -1,8 +1,8 @@
 import type { SqlError } from "@effect/sql/SqlError"
 import { Clock, type Context, Duration, Effect, Either, Option, Ref, Schedule } from "effect"
 import type { ExecutionRepository, StageResult, StageResults } from "../runs/ExecutionRepository.js"
-import type { CriticalStageError, CriticalStageName, EarlierOutputs, PipelineRun, StageName } from "./Stage.js"
-import { criticalTimedOut, recoverableTimedOut, type StagePlan } from "./PipelineStep.js"
+import { type CriticalStageError, type CriticalStageName, type EarlierOutputs, type PipelineRun, type StageName, stageNames } from "./Stage.js"
+import { criticalTimedOut, recoverableTimedOut, type StagePlan, stageLevels } from "./PipelineStep.js"
 import * as Deadline from "../model/Deadline.js"
 import { recordStage } from "../observability/ServiceMetrics.js"
 
@@ -11,6 +11,18 @@ export const RecoverableRetry = Schedule.addDelay(Schedule.recurs(1), () => "500
 
 /** The stage running now and when it started: what a timeout or status poll names. */
 export type CurrentStage = Option.Option<{ readonly stage: StageName; readonly startedAtMs: number }>
+
+/**
+ * The stages running now (several at once). The last one of a level stays listed until the next
+ * level starts, so a budget running out between two stages still names the stage just run.
+ */
+export type RunningStages = ReadonlyArray<{ readonly stage: StageName; readonly startedAtMs: number }>
+
+/** Of the stages running, the earliest in pipeline order: one name, the same on every run. */
+export const earliestRunning = (running: RunningStages): CurrentStage =>
+  Option.fromNullable(
+    stageNames.map((name) => running.find((r) => r.stage === name)).find((r) => r !== undefined)
+  )
 
 export interface StagesCompleted {
   readonly outputs: EarlierOutputs
@@ -26,23 +38,37 @@ export interface StagesStopped {
 }
 
 /**
- * Runs the stages in order. A critical stage's error stops the run (later stages do not run); a
- * recoverable one is retried once, then recorded, and the run goes on. Each result is written
- * to the execution as it happens so that status polling sees progress. Every stage runs under
- * its own deadline, the earlier of its timeout and the run's deadline (`runDeadlineMs`), which
- * the model's attempts and retries read to fit inside it.
+ * Runs `extraction`, then the other stages level by level (`stageLevels` of the plan's `after`):
+ * the stages of a level run concurrently, and the next level starts when all of them ended. A
+ * critical stage's error stops the run once its level has ended (no later level runs; stages
+ * beside it finish rather than being cut mid-write, and being idempotent per conversation, a
+ * retry applies nothing twice); a recoverable one is retried once, then recorded, and the run
+ * goes on. Each result is written to the execution as it happens so that status polling sees
+ * progress. Every stage runs under its own deadline, the earlier of its timeout and the run's
+ * deadline (`runDeadlineMs`), which the model's attempts and retries read to fit inside it.
  */
 export const runStages = <R>(input: {
   readonly plan: StagePlan<R>
   readonly run: PipelineRun
   readonly context: Context.Context<R>
-  readonly current: Ref.Ref<CurrentStage>
-  readonly executions: ExecutionRepository
+  readonly current: Ref.Ref<RunningStages>
+  /** Only where progress is written, so a test can run the stages without a database. */
+  readonly executions: Pick<ExecutionRepository, "enterStage" | "recordStage">
   readonly runDeadlineMs: number
 }): Effect.Effect<StagesCompleted, StagesStopped | SqlError> =>
   Effect.gen(function*() {
     const { context, current, executions, plan, run, runDeadlineMs } = input
     let results: StageResults = {}
+
+    const levels = [["extraction" as const], ...stageLevels(["memory_update", ...plan.recoverable.map((s) => s.name)], plan.after)]
+    // The last stage of a level to end writes, with its result, the next level's first stage as
+    // the one running: one write per stage instead of two. Not after a critical failure (the run stops).
+    const levelEnds = yield* Ref.make({ left: 0, stopping: false, next: Option.none<StageName>() })
+    const ended = (stops: boolean) =>
+      Ref.modify(levelEnds, ({ left, next, stopping }) => {
+        const state = { left: left - 1, next, stopping: stopping || stops }
+        return [state.left === 0 && !state.stopping ? Option.getOrUndefined(next) : undefined, state]
+      })
 
     /** One stage: enter, run under its deadline, record its result. */
     const attempt = <A, E extends { readonly message: string }>(
@@ -53,8 +79,7 @@ export const runStages = <R>(input: {
     ) =>
       Effect.gen(function*() {
         const startedAtMs = yield* Clock.currentTimeMillis
-        yield* Ref.set(current, Option.some({ stage: stage.name, startedAtMs }))
-        yield* executions.enterStage(run.executionId, stage.name)
+        yield* Ref.update(current, (running) => [...running, { stage: stage.name, startedAtMs }])
         const deadlineMs = Math.min(runDeadlineMs, startedAtMs + Duration.toMillis(stage.timeout))
         const timed = work.pipe(
           Effect.timeoutFail({ duration: stage.timeout, onTimeout: timedOut })
@@ -72,7 +97,9 @@ export const runStages = <R>(input: {
         })
         results = { ...results, [stage.name]: result }
         yield* recordStage(stage.name, result.status === "success" ? "success" : "failed", durationMs)
-        yield* executions.recordStage(run.executionId, stage.name, result)
+        const next = yield* ended(!retry && Either.isLeft(outcome))
+        yield* executions.recordStage(run.executionId, stage.name, result, next)
+        yield* Ref.update(current, (running) => running.length > 1 ? running.filter((r) => r.stage !== stage.name) : running)
         return { outcome, startedAtMs }
       })
 
@@ -92,10 +119,19 @@ export const runStages = <R>(input: {
             )
         }))
 
+    const startLevel = (index: number) => {
+      const level = levels[index] ?? []
+      return Effect.zipRight(
+        Ref.set(current, []),
+        Ref.set(levelEnds, { left: level.length, stopping: false, next: Option.fromNullable(levels[index + 1]?.[0]) })
+      )
+    }
+
+    yield* executions.enterStage(run.executionId, "extraction")
+    yield* startLevel(0)
     const extraction = yield* critical(plan.extraction, plan.extraction.run(run, {}))
-    const memoryUpdate = yield* critical(plan.memoryUpdate, plan.memoryUpdate.run(run, { extraction }))
-    let outputs: EarlierOutputs = { extraction, memory_update: memoryUpdate }
-    const failedStages: Array<StageName> = []
+    let outputs: EarlierOutputs = { extraction }
+    const failed = new Set<StageName>()
     // A fallback to the empty extraction lets the run go on, but it did not do its job: the run
     // is partial, and the extraction's result carries the reason.
     if (extraction.fallbackReason !== undefined) {
@@ -108,24 +144,53 @@ export const runStages = <R>(input: {
       }
       results = { ...results, extraction: degraded }
       yield* executions.recordStage(run.executionId, "extraction", degraded)
-      failedStages.push("extraction")
+      failed.add("extraction")
     }
-    for (const stage of plan.recoverable) {
-      const { outcome } = yield* attempt(
-        stage,
-        stage.run(run, outputs),
-        () => recoverableTimedOut(stage.name, stage.timeout),
-        true
-      )
-      if (Either.isRight(outcome)) {
-        outputs = outcome.right
-        continue
+
+    /** One stage of a level, reading what the levels before handed on; its output keyed by name. */
+    const runOne = (name: Exclude<StageName, "extraction">, earlier: EarlierOutputs) => {
+      if (name === "memory_update") {
+        return Effect.map(
+          critical(plan.memoryUpdate, plan.memoryUpdate.run(run, { extraction: earlier.extraction })),
+          (memoryUpdate): Partial<EarlierOutputs> => ({ memory_update: memoryUpdate })
+        )
       }
-      failedStages.push(stage.name)
-      yield* Effect.logWarning("recoverable stage failed after its retry; the run goes on").pipe(
-        Effect.annotateLogs({ stage: stage.name, error: outcome.left.message })
+      const stage = plan.recoverable.find((s) => s.name === name)
+      if (stage === undefined) return Effect.succeed<Partial<EarlierOutputs>>({})
+      return Effect.flatMap(
+        attempt(stage, stage.run(run, earlier), () => recoverableTimedOut(stage.name, stage.timeout), true),
+        ({ outcome }) =>
+          Either.match(outcome, {
+            onRight: (output) => Effect.succeed<Partial<EarlierOutputs>>(output),
+            onLeft: (error) => {
+              failed.add(stage.name)
+              return Effect.logWarning("recoverable stage failed after its retry; the run goes on").pipe(
+                Effect.annotateLogs({ stage: stage.name, error: error.message }),
+                Effect.as<Partial<EarlierOutputs>>({})
+              )
+            }
+          })
       )
     }
-    yield* Ref.set(current, Option.none())
+
+    // Status polling shows the earliest stage of the running level as the one running.
+    for (const [index, level] of levels.entries()) {
+      if (index === 0) continue
+      yield* startLevel(index)
+      const earlier = outputs
+      const ran = yield* Effect.all(
+        level.flatMap((name) => name === "extraction" ? [] : [runOne(name, earlier)]),
+        { concurrency: "unbounded", mode: "either" }
+      )
+      for (const outcome of ran) {
+        if (Either.isLeft(outcome)) {
+          const stop = outcome.left
+          return yield* (stop._tag === "StagesStopped" ? Effect.fail<StagesStopped>({ ...stop, results }) : stop)
+        }
+        outputs = { ...outputs, ...outcome.right }
+      }
+    }
+    yield* Ref.set(current, [])
+    const failedStages = stageNames.filter((name) => failed.has(name))
     return { outputs, results, failedStages }
   }).pipe(Effect.annotateLogs({ conversation_id: input.run.conversation.id, execution_id: input.run.executionId }))

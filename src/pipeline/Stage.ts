@@ -113,8 +113,11 @@ export interface StageOutputs {
 /** The critical stages' outputs: present for every stage after them, since the run stops otherwise. */
 export type CriticalOutputs = Pick<StageOutputs, CriticalStageName>
 
-/** What a recoverable stage reads: the critical outputs, and whichever recoverable ones succeeded. */
-export type EarlierOutputs = CriticalOutputs & Partial<Pick<StageOutputs, RecoverableStageName>>
+/**
+ * What a recoverable stage reads: the extraction, and whichever stages it waits for that
+ * succeeded (`memory_update` may still be running beside it; a failure of it stops the run).
+ */
+export type EarlierOutputs = Pick<StageOutputs, "extraction"> & Partial<Omit<StageOutputs, "extraction">>
 
 /** What critical stage `N` reads: nothing for the first, the extraction for the second. */
 export type CriticalInput<N extends CriticalStageName> = N extends "extraction" ? Record<never, never>

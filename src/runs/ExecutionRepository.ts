@@ -72,14 +72,17 @@ export class ExecutionRepository extends Effect.Service<ExecutionRepository>()("
       yield* sql`UPDATE pipeline_executions SET current_stage = ${stage} WHERE id = ${id}`
     })
 
+    /** A stage's result; with `next`, the stage about to run, in the same statement (one round trip). */
     const recordStage = Effect.fn("ExecutionRepository.recordStage")(function*(
       id: string,
       stage: StageName,
-      result: StageResult
+      result: StageResult,
+      next?: StageName
     ) {
+      const entered = next === undefined ? sql`` : sql`, current_stage = ${next}`
       yield* sql`
         UPDATE pipeline_executions
-        SET stage_results = stage_results || jsonb_build_object(${stage}::text, ${JSON.stringify(result)}::jsonb)
+        SET stage_results = stage_results || jsonb_build_object(${stage}::text, ${JSON.stringify(result)}::jsonb)${entered}
         WHERE id = ${id}`
     })
 

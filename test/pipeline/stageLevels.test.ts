@@ -1,0 +1,121 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Clock, Duration, Effect, Either, Fiber, Option, Ref, TestClock } from "effect"
+import { pipelineDependencies } from "../../src/pipeline/Pipeline.js"
+import { type StagePlan, stageLevels } from "../../src/pipeline/PipelineStep.js"
+import { earliestRunning, type RunningStages, runStages } from "../../src/pipeline/RunStages.js"
+import { type PipelineRun, type StageName, stageNames } from "../../src/pipeline/Stage.js"
+import { neutralOutputs, stagesActing } from "../support/FakeStages.js"
+
+const afterExtraction = stageNames.filter((n): n is Exclude<StageName, "extraction"> => n !== "extraction")
+
+describe("the pipeline's plan", () => {
+  it("waits only for earlier stages, and prompt_builder waits for every stage", () => {
+    for (const [stage, waitsFor] of Object.entries(pipelineDependencies)) {
+      for (const dependency of waitsFor) {
+        expect(stageNames.indexOf(dependency), `${stage} waits for ${dependency}`).toBeLessThan(
+          stageNames.findIndex((n) => n === stage)
+        )
+      }
+    }
+    expect([...pipelineDependencies.prompt_builder].sort()).toEqual(afterExtraction.filter((n) => n !== "prompt_builder").sort())
+  })
+
+  it("groups the eight stages after extraction into five levels", () => {
+    expect(stageLevels(afterExtraction, pipelineDependencies)).toEqual([
+      ["memory_update", "life_sim"],
+      ["emotional", "game_state", "touchpoint"],
+      ["conflict"],
+      ["summary"],
+      ["prompt_builder"]
+    ])
+  })
+
+  it("without dependencies runs one stage after another", () => {
+    expect(stageLevels(afterExtraction, undefined)).toEqual(afterExtraction.map((n) => [n]))
+  })
+
+  it("names the earliest running stage in pipeline order", () => {
+    const running: RunningStages = [{ stage: "touchpoint", startedAtMs: 5 }, { stage: "emotional", startedAtMs: 7 }]
+    expect(earliestRunning(running)).toEqual(Option.some({ stage: "emotional", startedAtMs: 7 }))
+    expect(earliestRunning([])).toEqual(Option.none())
+  })
+})
+
+/** A run as the orchestrator hands it over; the fake stages read nothing of it. */
+const fakeRun: PipelineRun = {
+  executionId: "00000000-0000-4000-8000-000000000001",
+  conversation: {
+    id: "00000000-0000-4000-8000-000000000002", userId: "00000000-0000-4000-8000-000000000003", platform: "text",
+    startedAt: new Date(0), lastMessageAt: new Date(0), messages: []
+  },
+  user: {
+    id: "00000000-0000-4000-8000-000000000003", timezone: "UTC", gameStatus: "active", chapter: 1, relationshipScore: 50,
+    metrics: { intimacy: 50, passion: 50, trust: 50, secureness: 50 }, engagementState: "calibrating",
+    vulnerabilityExchanges: 0, previousInteractionAt: Option.none(), conflictTemperature: 0,
+    conflictUpdatedAt: Option.none(), conflictCriticalSince: Option.none(), createdAt: new Date(0)
+  },
+  startedAt: new Date(0),
+  forceReprocess: false
+}
+
+/** Nine fake stages each taking 200 ms of (test) clock, run by the real level-by-level runner. */
+const timedRun = (plan: StagePlan<never>) =>
+  Effect.gen(function*() {
+    const current = yield* Ref.make<RunningStages>([])
+    const recorded = yield* Ref.make<ReadonlyArray<StageName>>([])
+    const executions = {
+      enterStage: () => Effect.void,
+      recordStage: (_id: string, stage: StageName) => Ref.update(recorded, (list) => [...list, stage])
+    }
+    const fiber = yield* Effect.fork(
+      Effect.gen(function*() {
+        const startedAtMs = yield* Clock.currentTimeMillis
+        const outcome = yield* Effect.either(
+          runStages({ plan, run: fakeRun, context: yield* Effect.context<never>(), current, executions, runDeadlineMs: 60_000 })
+        )
+        return { outcome, elapsedMs: (yield* Clock.currentTimeMillis) - startedAtMs }
+      })
+    )
+    yield* TestClock.adjust(Duration.seconds(30))
+    const { elapsedMs, outcome } = yield* Fiber.join(fiber)
+    return { elapsedMs, outcome, recorded: yield* Ref.get(recorded) }
+  })
+
+const taking200ms = (fail?: StageName) => (name: StageName) =>
+  Effect.sleep(Duration.millis(200)).pipe(Effect.zipRight(name === fail ? Effect.fail(new Error(`${name} broke`)) : Effect.void))
+
+describe("runStages", () => {
+  it.effect("runs independent stages together: 6 levels × 200 ms, not 9 × 200 ms", () =>
+    Effect.gen(function*() {
+      const { elapsedMs, outcome, recorded } = yield* timedRun({ ...stagesActing(taking200ms()), after: pipelineDependencies })
+      expect(elapsedMs).toBe(6 * 200)
+      expect(Either.isRight(outcome) && outcome.right.failedStages).toEqual([])
+      expect(Either.isRight(outcome) && Object.keys(outcome.right.results).sort()).toEqual([...stageNames].sort())
+      expect(Either.isRight(outcome) && outcome.right.results.life_sim?.duration_ms).toBe(200)
+      expect(Either.isRight(outcome) && outcome.right.outputs.summary).toEqual(neutralOutputs.summary)
+      expect([...recorded].sort()).toEqual([...stageNames].sort())
+    }))
+
+  it.effect("without a plan's dependencies takes 9 × 200 ms", () =>
+    Effect.gen(function*() {
+      const { elapsedMs } = yield* timedRun(stagesActing(taking200ms()))
+      expect(elapsedMs).toBe(9 * 200)
+    }))
+
+  it.effect("a failed memory update stops the run after its level: life_sim finished, nothing later ran", () =>
+    Effect.gen(function*() {
+      const { outcome, recorded } = yield* timedRun({ ...stagesActing(taking200ms("memory_update")), after: pipelineDependencies })
+      expect(Either.isLeft(outcome) && outcome.left._tag === "StagesStopped" && outcome.left.error.stage).toBe("memory_update")
+      expect(Either.isLeft(outcome) && outcome.left._tag === "StagesStopped" && Object.keys(outcome.left.results).sort()).toEqual(
+        ["extraction", "life_sim", "memory_update"]
+      )
+      expect([...recorded].sort()).toEqual(["extraction", "life_sim", "memory_update"])
+    }))
+
+  it.effect("a recoverable failure is recorded in pipeline order while the run goes on", () =>
+    Effect.gen(function*() {
+      const { outcome } = yield* timedRun({ ...stagesActing(taking200ms("touchpoint")), after: pipelineDependencies })
+      expect(Either.isRight(outcome) && outcome.right.failedStages).toEqual(["touchpoint"])
+      expect(Either.isRight(outcome) && outcome.right.results.prompt_builder?.success).toBe(true)
+    }))
+})
