@@ -24,7 +24,7 @@ describe("migrations", () => {
   it.scoped("apply on embedded PGlite with pgvector, and a second start applies nothing", () =>
     Effect.gen(function*() {
       const first = yield* Migrations.pipe(Effect.provide(database({ DATA_DIR: "memory://" })))
-      expect(first.applied.map(([id]) => id)).toEqual([1, 2, 3, 4])
+      expect(first.applied.map(([id]) => id)).toEqual([1, 2, 3, 4, 5])
       const { applied, names, dims } = yield* Effect.gen(function*() {
         const { applied } = yield* Migrations
         const sql = yield* SqlClient.SqlClient
@@ -33,7 +33,7 @@ describe("migrations", () => {
         return { applied, names: yield* tables, dims }
       }).pipe(Effect.provide(database({ DATA_DIR: "memory://", EMBEDDING_DIMENSIONS: "64" })))
       // A fresh in-memory database again: the dimension placeholder is filled from configuration.
-      expect(applied.map(([id]) => id)).toEqual([1, 2, 3, 4])
+      expect(applied.map(([id]) => id)).toEqual([1, 2, 3, 4, 5])
       expect(dims).toBe(64)
       expect(names).toEqual(expectedTables)
     }))
@@ -56,7 +56,7 @@ describe("migrations", () => {
         [1, 2].map(() => Migrations.pipe(Effect.provide(database({ DATABASE_URL: emptyUrl })))),
         { concurrency: "unbounded" }
       )
-      expect(both.map((m) => m.applied.length).sort()).toEqual([0, 4])
+      expect(both.map((m) => m.applied.length).sort()).toEqual([0, 5])
       const names = yield* tables.pipe(Effect.provide(database({ DATABASE_URL: emptyUrl })))
       expect(names).toEqual(expectedTables)
     }))

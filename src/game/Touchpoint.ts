@@ -1,6 +1,8 @@
 import { Data, Duration } from "effect"
 import { type Chapter, chapterRules } from "./Chapters.js"
-import { localHour } from "./LocalTime.js"
+import { slotHasHappened } from "./DayTime.js"
+import type { TimeSlot } from "./LifeEventSchema.js"
+import { localHour, localParts } from "./LocalTime.js"
 import { seededRandom } from "./SeededRandom.js"
 
 export const TOUCHPOINT_DELIVERED_COOLDOWN = Duration.hours(4)
@@ -30,6 +32,7 @@ export const touchpointWindow = (hour: number): TouchpointWindow | null =>
 export interface TouchpointLifeEvent {
   readonly description: string
   readonly importance: number
+  readonly time_slot: TimeSlot
 }
 
 export type SkipReason = "pending" | "recently_delivered" | "recently_created" | "no_trigger"
@@ -61,7 +64,11 @@ export interface TouchpointInput {
   readonly hasPendingTouchpoint: boolean
   readonly lastDeliveredAt: Date | null
   readonly lastCreatedAt: Date | null
-  /** Nikita's life events of the player's local today, in the order stored. */
+  /**
+   * Nikita's life events of the conversation's local date, in the order stored. Only those whose
+   * slot has begun by the conversation's local end can trigger: a plan for tonight is no reason
+   * for a morning message.
+   */
   readonly lifeEventsToday: ReadonlyArray<TouchpointLifeEvent>
   /** A draw in [0, 1) from `touchpointDraw`, compared with the chapter's chance. */
   readonly draw: number
@@ -77,15 +84,51 @@ const within = (since: Date | null, now: Date, window: Duration.Duration): boole
 const after = (now: Date, delay: Duration.Duration): Date => new Date(now.getTime() + Duration.toMillis(delay))
 
 const mostImportantEvent = (
-  events: ReadonlyArray<TouchpointLifeEvent>
+  events: ReadonlyArray<TouchpointLifeEvent>,
+  hour: number
 ): { readonly event: TouchpointLifeEvent; readonly eventIndex: number } | null => {
   let best: { readonly event: TouchpointLifeEvent; readonly eventIndex: number } | null = null
   for (const [eventIndex, event] of events.entries()) {
+    if (!slotHasHappened(event.time_slot, hour)) continue
     if (event.importance >= EVENT_TRIGGER_IMPORTANCE && (best === null || event.importance > best.event.importance)) {
       best = { event, eventIndex }
     }
   }
   return best
+}
+
+const MINUTE_MS = 60_000
+
+/**
+ * The instant of local `hour`:00 on the local date of `instant`. Offsets are whole minutes in
+ * every zone the service accepts, and 08-21 h is never inside a daylight-saving jump, so moving
+ * by the difference in local minutes is exact.
+ */
+const atLocalHour = (instant: Date, hour: number, timeZone: string): Date => {
+  const minute = new Date(Math.floor(instant.getTime() / MINUTE_MS) * MINUTE_MS)
+  const parts = localParts(minute, timeZone)
+  return new Date(minute.getTime() + (hour * 60 - (parts.hour * 60 + parts.minute)) * MINUTE_MS)
+}
+
+/**
+ * A time touchpoint is delivered inside its window: TIME_DELIVERY_DELAY after the run, but before
+ * the window of the conversation's day closes (at the latest a minute before it). A run too late
+ * for that window (a backlog, a re-run) delivers in the same window of the next local day,
+ * TIME_DELIVERY_DELAY after it opens: the player hears "good morning" in a morning.
+ */
+export const timeDelivery = (input: {
+  readonly now: Date
+  readonly conversationEndedAt: Date
+  readonly window: TouchpointWindow
+  readonly timeZone: string
+}): Date => {
+  const [start, end] = TouchpointWindow[input.window]
+  const lastMinute = atLocalHour(input.conversationEndedAt, end, input.timeZone).getTime() - MINUTE_MS
+  const soon = Math.min(input.now.getTime() + Duration.toMillis(TIME_DELIVERY_DELAY), lastMinute)
+  if (soon >= input.now.getTime()) return new Date(soon)
+  const nextDay = new Date(input.conversationEndedAt.getTime() + 24 * HOUR_MS)
+  const opens = atLocalHour(nextDay, start, input.timeZone)
+  return after(new Date(Math.max(opens.getTime(), input.now.getTime())), TIME_DELIVERY_DELAY)
 }
 
 /**
@@ -107,16 +150,16 @@ export const decideTouchpoint = (input: TouchpointInput): TouchpointDecision => 
       return TouchpointDecision.Gap({ deliverAt: after(now, GAP_DELIVERY_DELAY), hoursWithoutContact })
     }
   }
-  const important = mostImportantEvent(input.lifeEventsToday)
+  const hour = localHour(input.conversationEndedAt, input.timeZone)
+  const important = mostImportantEvent(input.lifeEventsToday, hour)
   if (important !== null) {
     return TouchpointDecision.Event({ deliverAt: after(now, EVENT_DELIVERY_DELAY), ...important })
   }
-  const hour = localHour(input.conversationEndedAt, input.timeZone)
   const window = touchpointWindow(hour)
   const chance = chapterRules[input.chapter].touchpointTimeChance
   if (window !== null && input.draw < chance) {
     return TouchpointDecision.Time({
-      deliverAt: after(now, TIME_DELIVERY_DELAY),
+      deliverAt: timeDelivery({ now, conversationEndedAt: input.conversationEndedAt, window, timeZone: input.timeZone }),
       window,
       localHour: hour,
       chance,

@@ -89,11 +89,12 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
           const normalized = normalizeFact(fact.text)
           if (normalized === "") return "unchanged"
           // A fact this conversation already stored counts as known even after something newer
-          // superseded it: a re-run must not bring it back or supersede twice.
+          // superseded it: a re-run must not bring it back or supersede twice. A fact retired by
+          // force_reprocess (superseded by itself, see `retireConversation`) is not known.
           const known = yield* sql`
             SELECT id FROM memory_facts
             WHERE user_id = ${input.userId} AND normalized_fact = ${normalized}
-              AND (is_active OR conversation_id = ${input.conversationId})
+              AND (is_active OR (conversation_id = ${input.conversationId} AND superseded_by IS DISTINCT FROM id))
             LIMIT 1`
           if (known.length > 0) return "unchanged"
 
@@ -129,6 +130,31 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
           return superseded.length > 0 ? "superseded" : "inserted"
         })
       )
+
+    /**
+     * force_reprocess: takes back a conversation's facts before the new run stores its own. Facts
+     * are never deleted: they become inactive, marked superseded by themselves (retired by a
+     * re-run, not by a newer fact), and the older facts they had superseded become active again.
+     */
+    const retireConversation = Effect.fn("MemoryRepository.retireConversation")(function*(input: {
+      readonly userId: string
+      readonly conversationId: string
+    }) {
+      yield* sql.withTransaction(Effect.all([
+        sql`
+          UPDATE memory_facts o SET is_active = true, superseded_by = NULL
+          WHERE o.user_id = ${input.userId} AND NOT o.is_active
+            AND o.conversation_id IS DISTINCT FROM ${input.conversationId}
+            AND o.superseded_by IN (
+              SELECT id FROM memory_facts WHERE user_id = ${input.userId} AND conversation_id = ${input.conversationId} AND is_active)
+            AND NOT EXISTS (
+              SELECT 1 FROM memory_facts a
+              WHERE a.user_id = o.user_id AND a.is_active AND a.normalized_fact = o.normalized_fact)`,
+        sql`
+          UPDATE memory_facts SET is_active = false, superseded_by = id
+          WHERE user_id = ${input.userId} AND conversation_id = ${input.conversationId} AND is_active`
+      ], { discard: true }))
+    })
 
     /**
      * Stores a conversation's facts, one after another (a later fact may supersede an earlier
@@ -209,7 +235,7 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
         RETURNING memory_facts.id`
     })
 
-    return { addFacts, search, searchStatement, searchText, recent, storeMissingEmbeddings } as const
+    return { addFacts, retireConversation, search, searchStatement, searchText, recent, storeMissingEmbeddings } as const
   }),
   dependencies: [Embeddings.Default]
 }) {}

@@ -36,6 +36,14 @@ export class NotesRepository extends Effect.Service<NotesRepository>()("aftertal
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
+    /** force_reprocess: drops a conversation's threads and thoughts before the new run stores its own. */
+    const removeConversation = Effect.fn("NotesRepository.removeConversation")(function*(conversationId: string) {
+      yield* sql.withTransaction(Effect.all([
+        sql`DELETE FROM conversation_threads WHERE conversation_id = ${conversationId}`,
+        sql`DELETE FROM nikita_thoughts WHERE conversation_id = ${conversationId}`
+      ], { discard: true }))
+    })
+
     /** Returns how many topics were new. */
     const addThreads = Effect.fn("NotesRepository.addThreads")(function*(input: {
       readonly userId: string
@@ -102,6 +110,6 @@ export class NotesRepository extends Effect.Service<NotesRepository>()("aftertal
       Effect.catchTag("ParseError", Effect.die)
     )
 
-    return { addThreads, addThoughts, openThreads, recentThoughts } as const
+    return { addThreads, addThoughts, removeConversation, openThreads, recentThoughts } as const
   })
 }) {}

@@ -25,6 +25,8 @@ export class ConflictRepository extends Effect.Service<ConflictRepository>()("af
       (input: {
         readonly userId: string
         readonly conversationId: string
+        /** force_reprocess: revert this conversation's recorded change and apply the new one. */
+        readonly replace?: boolean
         readonly decide: (locked: LockedConflict) => ConflictChange
       }) => users.applyConflictOnce(input)
     )

@@ -21,11 +21,18 @@ export class GameStateRepository extends Effect.Service<GameStateRepository>()("
       (input: {
         readonly userId: string
         readonly conversationId: string
+        /** force_reprocess: revert this conversation's recorded change and apply the new one. */
+        readonly replace?: boolean
         readonly decide: (state: ScoreState) => ScoreChange
       }) => users.applyScoreOnce(input)
     )
 
-    return { applyConversationOnce } as const
+    /** The ready prompts were rebuilt at `builtAt`: a rebuild that decay asked for before then is done. */
+    const promptsRebuilt = Effect.fn("GameStateRepository.promptsRebuilt")(
+      (userId: string, builtAt: Date) => users.promptsRebuilt(userId, builtAt)
+    )
+
+    return { applyConversationOnce, promptsRebuilt } as const
   }),
   dependencies: [UserRepository.Default]
 }) {}

@@ -1,5 +1,5 @@
-import type { SqlError, Statement } from "@effect/sql"
-import { type Effect, type Option, type ParseResult, Schema } from "effect"
+import type { SqlClient, SqlError, Statement } from "@effect/sql"
+import { Effect, Option, type ParseResult, Schema } from "effect"
 import { Chapter } from "../game/Chapters.js"
 import { ConflictZone } from "../game/Conflict.js"
 import type { EngagementInput } from "../game/Engagement.js"
@@ -49,6 +49,14 @@ export interface ScoreChange {
   readonly bossAttempts: number
   readonly engagementState: EngagementState
   readonly vulnerabilityExchanges: number
+  /** The player's columns this change sets, as it found them: what force_reprocess restores. */
+  readonly playerBefore: {
+    readonly game_status: GameStatus
+    readonly chapter: Chapter
+    readonly boss_attempts: number
+    readonly engagement_state: EngagementState
+    readonly vulnerability_exchanges: number
+  }
 }
 
 /** The locked player and their conversation rhythm, which a score change is decided from. */
@@ -83,6 +91,9 @@ export type RecordedConflictChange = typeof RecordedConflictChange.Type
 /** The change a conversation makes, decided by the caller from the locked state. */
 export interface ConflictChange {
   readonly temperatureBefore: number
+  /** The cooling clock as the conversation found it: what force_reprocess restores. */
+  readonly updatedAtBefore: Date | null
+  readonly criticalSinceBefore: Date | null
   readonly temperature: number
   readonly zone: ConflictZone
   readonly updatedAt: Date
@@ -129,15 +140,47 @@ export interface Ledger<Locked, Recorded, Change> {
   readonly lock: (input: { readonly userId: string; readonly conversationId: string }) => Read<Locked>
   readonly recorded: (conversationId: string) => Read<Recorded>
   readonly write: (input: { readonly userId: string; readonly conversationId: string; readonly change: Change }) => Effect.Effect<void, SqlError.SqlError>
+  /** force_reprocess: takes back what the conversation's ledger row applied, and the row itself. */
+  readonly revert: (conversationId: string) => Effect.Effect<void, SqlError.SqlError>
 }
 
 /**
  * A score change as written: metrics, score, status and the history row, plus `player`, the other
  * columns of `users` it sets (engagement for a conversation, the decay ledger for decay).
  */
-export type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExchanges" | "chapter" | "bossAttempts"> & {
+export type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExchanges" | "chapter" | "bossAttempts" | "playerBefore"> & {
   readonly userId: string
   readonly conversationId: string | null
   readonly source: "conversation" | "decay"
   readonly player: Statement.Fragment
 }
+
+/**
+ * Lock, check the ledger, decide, write: one transaction. `replace` (force_reprocess) reverts
+ * the conversation's recorded change first and decides again from the state so restored.
+ */
+export const applyOnce = <Locked, Recorded, Change>(
+  sql: SqlClient.SqlClient,
+  ledger: Ledger<Locked, Recorded, Change>,
+  input: {
+    readonly userId: string
+    readonly conversationId: string
+    readonly replace?: boolean
+    readonly decide: (locked: Locked) => Change
+  }
+) =>
+  sql.withTransaction(Effect.gen(function*() {
+    const first = yield* ledger.lock(input)
+    if (Option.isNone(first)) return yield* Effect.dieMessage(`player ${input.userId} not found`)
+    const recorded = yield* ledger.recorded(input.conversationId)
+    if (Option.isSome(recorded) && input.replace !== true) {
+      return { applied: false, locked: first.value, recorded: recorded.value } as const
+    }
+    if (Option.isSome(recorded)) yield* ledger.revert(input.conversationId)
+    // Re-read under the lock this transaction already holds: the reverted state.
+    const locked = Option.isSome(recorded) ? yield* ledger.lock(input) : first
+    if (Option.isNone(locked)) return yield* Effect.dieMessage(`player ${input.userId} not found`)
+    const change = input.decide(locked.value)
+    yield* ledger.write({ userId: input.userId, conversationId: input.conversationId, change })
+    return { applied: true, locked: locked.value, change } as const
+  })).pipe(Effect.catchTag("ParseError", Effect.die))

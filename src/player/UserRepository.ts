@@ -1,6 +1,7 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
 import {
+  applyOnce,
   type ConflictApplication,
   type Ledger,
   type ScoreWrite,
@@ -8,14 +9,15 @@ import {
   type DecayChange,
   LockedConflict,
   LockedForDecay,
-  LockedPlayer,
   RecordedConflictChange,
   RecordedScoreChange,
   type ScoreApplication,
   type ScoreChange,
   type ScoreState
 } from "./PlayerLedgers.js"
+import { bandChanged } from "../game/ScoreBand.js"
 import { conversationRhythm } from "./ConversationRhythm.js"
+import { playerLocks } from "./PlayerLocks.js"
 import { findUserRow, ProfileRequest, toUserState, type UserProfile } from "./UserState.js"
 
 /**
@@ -64,21 +66,7 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
 
     const findRow = findUserRow(sql)
 
-    // One lock for every change of the player: both rows, in the order users → user_metrics.
-    const lockRow = (userId: string) =>
-      sql`
-        SELECT u.chapter, u.game_status, u.boss_attempts, u.relationship_score, u.engagement_state, u.vulnerability_exchanges,
-               u.conflict_temperature, u.conflict_updated_at, u.conflict_critical_since, u.last_interaction_at,
-               (u.decay_anchor_at IS NOT DISTINCT FROM u.last_interaction_at) AS ledger_current,
-               u.decay_hours_deducted, m.intimacy, m.passion, m.trust, m.secureness
-        FROM users u JOIN user_metrics m ON m.user_id = u.id
-        WHERE u.id = ${userId}
-        FOR UPDATE`
-    const lockAs = <A, I>(schema: Schema.Schema<A, I>) =>
-      SqlSchema.findOne({ Request: Schema.String, Result: schema, execute: lockRow })
-    const lockPlayer = lockAs(LockedPlayer)
-    const lockConflict = lockAs(LockedConflict)
-    const lockForDecay = lockAs(LockedForDecay)
+    const { lockConflict, lockForDecay, lockPlayer, recordedConflict, recordedScore } = playerLocks(sql)
 
     const findRhythm = conversationRhythm(sql)
 
@@ -109,12 +97,7 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           if (Option.isNone(rhythm)) return yield* Effect.dieMessage(`conversation ${conversationId} not found`)
           return Option.some({ player: player.value, rhythm: rhythm.value })
         }),
-      recorded: SqlSchema.findOne({
-        Request: Schema.String,
-        Result: RecordedScoreChange,
-        execute: (conversationId) =>
-          sql`SELECT score_before, score_after, events::text AS events FROM score_history WHERE conversation_id = ${conversationId}`
-      }),
+      recorded: recordedScore,
       write: ({ change, conversationId, userId }) =>
         writeScore({
           ...change,
@@ -123,19 +106,39 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           source: "conversation",
           player: sql`engagement_state = ${change.engagementState}, vulnerability_exchanges = ${change.vulnerabilityExchanges},
             chapter = ${change.chapter}, boss_attempts = ${change.bossAttempts}`
-        })
+        }).pipe(Effect.zipRight(sql`
+          UPDATE score_history SET player_before = ${JSON.stringify(change.playerBefore)}::jsonb
+          WHERE conversation_id = ${conversationId}`)),
+      // The recorded deltas are the ones actually applied (after caps and clamping), so subtracting
+      // them restores the metrics and score the conversation found; `player_before` restores the
+      // other columns the change set (rows written before it existed keep the current values).
+      revert: (conversationId) =>
+        Effect.all([
+          sql`
+            UPDATE user_metrics m SET
+              intimacy = LEAST(100, GREATEST(0, m.intimacy - COALESCE((h.metric_changes->>'intimacy')::float8, 0))),
+              passion = LEAST(100, GREATEST(0, m.passion - COALESCE((h.metric_changes->>'passion')::float8, 0))),
+              trust = LEAST(100, GREATEST(0, m.trust - COALESCE((h.metric_changes->>'trust')::float8, 0))),
+              secureness = LEAST(100, GREATEST(0, m.secureness - COALESCE((h.metric_changes->>'secureness')::float8, 0))),
+              updated_at = now()
+            FROM score_history h WHERE h.conversation_id = ${conversationId} AND m.user_id = h.user_id`,
+          sql`
+            UPDATE users u
+            SET relationship_score = LEAST(100, GREATEST(0, u.relationship_score - (h.score_after - h.score_before))),
+                game_status = COALESCE(h.player_before->>'game_status', u.game_status),
+                chapter = COALESCE((h.player_before->>'chapter')::int, u.chapter),
+                boss_attempts = COALESCE((h.player_before->>'boss_attempts')::int, u.boss_attempts),
+                engagement_state = COALESCE(h.player_before->>'engagement_state', u.engagement_state),
+                vulnerability_exchanges = COALESCE((h.player_before->>'vulnerability_exchanges')::int, u.vulnerability_exchanges),
+                updated_at = now()
+            FROM score_history h WHERE h.conversation_id = ${conversationId} AND u.id = h.user_id`,
+          sql`DELETE FROM score_history WHERE conversation_id = ${conversationId}`
+        ], { discard: true })
     }
 
     const conflictLedger: Ledger<LockedConflict, RecordedConflictChange, ConflictChange> = {
       lock: ({ userId }) => lockConflict(userId),
-      recorded: SqlSchema.findOne({
-        Request: Schema.String,
-        Result: RecordedConflictChange,
-        execute: (conversationId) =>
-          sql`
-            SELECT temperature_before, temperature_after, zone, events::text AS events
-            FROM conflict_history WHERE conversation_id = ${conversationId}`
-      }),
+      recorded: recordedConflict,
       write: ({ change, conversationId, userId }) =>
         Effect.all([
           sql`
@@ -144,26 +147,22 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
                 conflict_critical_since = ${change.criticalSince}, game_status = ${change.status}, updated_at = now()
             WHERE id = ${userId}`,
           sql`
-            INSERT INTO conflict_history (user_id, conversation_id, temperature_before, temperature_after, zone, events)
+            INSERT INTO conflict_history (user_id, conversation_id, temperature_before, temperature_after, zone, events,
+                                          updated_at_before, critical_since_before)
             VALUES (${userId}, ${conversationId}, ${change.temperatureBefore}, ${change.temperature},
-                    ${change.zone}, ${JSON.stringify(change.events)}::jsonb)`
+                    ${change.zone}, ${JSON.stringify(change.events)}::jsonb, ${change.updatedAtBefore}, ${change.criticalSinceBefore})`
+        ], { discard: true }),
+      revert: (conversationId) =>
+        Effect.all([
+          sql`
+            UPDATE users u
+            SET conflict_temperature = LEAST(100, GREATEST(0, u.conflict_temperature - (h.temperature_after - h.temperature_before))),
+                conflict_updated_at = h.updated_at_before, conflict_critical_since = h.critical_since_before,
+                updated_at = now()
+            FROM conflict_history h WHERE h.conversation_id = ${conversationId} AND u.id = h.user_id`,
+          sql`DELETE FROM conflict_history WHERE conversation_id = ${conversationId}`
         ], { discard: true })
     }
-
-    /** Lock, check the ledger, decide, write: one transaction. */
-    const applyOnce = <Locked, Recorded, Change>(
-      ledger: Ledger<Locked, Recorded, Change>,
-      input: { readonly userId: string; readonly conversationId: string; readonly decide: (locked: Locked) => Change }
-    ) =>
-      sql.withTransaction(Effect.gen(function*() {
-        const locked = yield* ledger.lock(input)
-        if (Option.isNone(locked)) return yield* Effect.dieMessage(`player ${input.userId} not found`)
-        const recorded = yield* ledger.recorded(input.conversationId)
-        if (Option.isSome(recorded)) return { applied: false, locked: locked.value, recorded: recorded.value } as const
-        const change = input.decide(locked.value)
-        yield* ledger.write({ userId: input.userId, conversationId: input.conversationId, change })
-        return { applied: true, locked: locked.value, change } as const
-      })).pipe(Effect.catchTag("ParseError", Effect.die))
 
     /** The full user state; none for an unknown user. */
     const find = Effect.fn("UserRepository.find")(
@@ -205,9 +204,10 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
     const applyScoreOnce = Effect.fn("UserRepository.applyScoreOnce")(function*(input: {
       readonly userId: string
       readonly conversationId: string
+      readonly replace?: boolean
       readonly decide: (state: ScoreState) => ScoreChange
     }) {
-      const application = yield* applyOnce(scoreLedger, input)
+      const application = yield* applyOnce(sql, scoreLedger, input)
       return (application.applied
         ? { applied: true, player: application.locked.player, change: application.change }
         : { applied: false, player: application.locked.player, recorded: application.recorded }) satisfies ScoreApplication
@@ -217,9 +217,10 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
     const applyConflictOnce = Effect.fn("UserRepository.applyConflictOnce")(function*(input: {
       readonly userId: string
       readonly conversationId: string
+      readonly replace?: boolean
       readonly decide: (locked: LockedConflict) => ConflictChange
     }) {
-      const application = yield* applyOnce(conflictLedger, input)
+      const application = yield* applyOnce(sql, conflictLedger, input)
       return (application.applied
         ? { applied: true, change: application.change }
         : { applied: false, recorded: application.recorded }) satisfies ConflictApplication
@@ -245,13 +246,21 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           // The row is locked: its last interaction is the one the deducted hours count from. Copied
           // in SQL, not sent back from JavaScript, whose Date would drop the microseconds and make
           // the next run see a new interaction (and deduct again).
-          player: sql`decay_anchor_at = last_interaction_at, decay_hours_deducted = ${change.value.hoursDeducted}`
+          player: sql`decay_anchor_at = last_interaction_at, decay_hours_deducted = ${change.value.hoursDeducted}
+            ${bandChanged(change.value) ? sql`, prompt_rebuild_due_since = COALESCE(prompt_rebuild_due_since, now())` : sql``}`
         })
         return change
       })).pipe(Effect.catchTag("ParseError", Effect.die))
     })
 
-    return { find, upsert, recordContact, applyScoreOnce, applyConflictOnce, applyDecay } as const
+    /** The player's ready prompts were rebuilt at `builtAt`: a rebuild due since before then is done. */
+    const promptsRebuilt = Effect.fn("UserRepository.promptsRebuilt")(function*(userId: string, builtAt: Date) {
+      yield* sql`
+        UPDATE users SET prompt_rebuild_due_since = NULL
+        WHERE id = ${userId} AND prompt_rebuild_due_since <= ${builtAt}`
+    })
+
+    return { find, upsert, recordContact, applyScoreOnce, applyConflictOnce, applyDecay, promptsRebuilt } as const
   })
 }) {}
 

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import type { ConflictZone } from "../game/Conflict.js"
 import type { EmotionalState } from "../game/Emotional.js"
+import type { ScoreBand } from "../game/ScoreBand.js"
 
 /**
  * Words the prompt builder puts into the "current state", "relationship" and "continuity"
@@ -50,12 +51,7 @@ export const moodFromEmotionalState = (state: EmotionalState): ReadonlyArray<str
   return words
 }
 
-export const ScoreBand = Schema.Literal("in_crisis", "strained", "steady", "close", "devoted")
-export type ScoreBand = typeof ScoreBand.Type
-
-/** Bands of 20 points; 20 is also where the game's `critical_low` begins. */
-export const scoreBand = (score: number): ScoreBand =>
-  score < 20 ? "in_crisis" : score < 40 ? "strained" : score < 60 ? "steady" : score < 80 ? "close" : "devoted"
+export { ScoreBand, scoreBand } from "../game/ScoreBand.js"
 
 export const scoreBandDescription: { readonly [B in ScoreBand]: string } = {
   in_crisis: "the relationship is in crisis and could end",

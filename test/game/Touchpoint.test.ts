@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { Chapter } from "../../src/game/Chapters.js"
+import { localDate, localHour, localParts } from "../../src/game/LocalTime.js"
 import {
+  timeDelivery,
   decideTouchpoint,
   type TouchpointDecision,
   touchpointDraw,
@@ -24,20 +26,23 @@ const base: TouchpointInput = {
   hasPendingTouchpoint: false,
   lastDeliveredAt: null,
   lastCreatedAt: null,
-  lifeEventsToday: [{ description: "Lunch with Mia", importance: 0.4 }],
+  lifeEventsToday: [{ description: "Lunch with Mia", importance: 0.4, time_slot: "afternoon" }],
   draw: 0.99
 }
 const gapInput: Partial<TouchpointInput> = { previousContactAt: shift(base.conversationStartedAt, -30 * HOUR) }
 const eventInput: Partial<TouchpointInput> = {
   lifeEventsToday: [
-    { description: "Lunch with Mia", importance: 0.4 },
-    { description: "Deadline moved up", importance: 0.8 },
-    { description: "Argument with Lena", importance: 0.9 },
-    { description: "Booked a trip", importance: 0.9 }
+    { description: "Lunch with Mia", importance: 0.4, time_slot: "afternoon" },
+    { description: "Deadline moved up", importance: 0.8, time_slot: "morning" },
+    { description: "Argument with Lena", importance: 0.9, time_slot: "afternoon" },
+    { description: "Booked a trip", importance: 0.9, time_slot: "morning" }
   ]
 }
 /** 09:30 in Berlin. */
-const morningInput: Partial<TouchpointInput> = { conversationEndedAt: new Date("2025-01-15T08:30:00Z"), draw: 0.05 }
+const morningInput = { conversationEndedAt: new Date("2025-01-15T08:30:00Z"), draw: 0.05 }
+/** 08:30 in Berlin. */
+const earlyMorning = { conversationEndedAt: new Date("2025-01-15T07:30:00Z"), draw: 0.05 }
+const tonight = { description: "Dinner with her parents, to meet them for the first time", importance: 0.9, time_slot: "evening" } as const
 
 const tagAndDelay = (decision: TouchpointDecision, now: Date): string =>
   decision._tag === "None" ? `None:${decision.reason}` : `${decision._tag}:${(decision.deliverAt.getTime() - now.getTime()) / MINUTE}`
@@ -50,11 +55,14 @@ describe("decideTouchpoint: triggers in order", () => {
     { name: "gap just under 24 h", change: { previousContactAt: shift(base.conversationStartedAt, -24 * HOUR + MINUTE) }, expected: "None:no_trigger" },
     { name: "first conversation has no gap", change: { previousContactAt: null }, expected: "None:no_trigger" },
     { name: "important event delivers in 5 min", change: eventInput, expected: "Event:5" },
-    { name: "importance 0.7 is enough", change: { lifeEventsToday: [{ description: "x", importance: 0.7 }] }, expected: "Event:5" },
-    { name: "importance 0.69 is not", change: { lifeEventsToday: [{ description: "x", importance: 0.69 }] }, expected: "None:no_trigger" },
+    { name: "importance 0.7 is enough", change: { lifeEventsToday: [{ description: "x", importance: 0.7, time_slot: "morning" }] }, expected: "Event:5" },
+    { name: "importance 0.69 is not", change: { lifeEventsToday: [{ description: "x", importance: 0.69, time_slot: "morning" }] }, expected: "None:no_trigger" },
     { name: "gap wins over event and time", change: { ...gapInput, ...eventInput, ...morningInput }, expected: "Gap:2" },
     { name: "event wins over time", change: { ...eventInput, ...morningInput }, expected: "Event:5" },
-    { name: "time window with a lucky draw delivers in 30 min", change: morningInput, expected: "Time:30" },
+    { name: "time window with a lucky draw, run right away, delivers in 30 min", change: { ...earlyMorning, now: shift(earlyMorning.conversationEndedAt, MINUTE) }, expected: "Time:30" },
+    { name: "a run at 09:31 delivers before the window closes", change: { ...morningInput, now: shift(morningInput.conversationEndedAt, MINUTE) }, expected: "Time:28" },
+    { name: "a 09:30 talk about tonight's plan: no event touchpoint", change: { ...morningInput, draw: 0.99, lifeEventsToday: [tonight] }, expected: "None:no_trigger" },
+    { name: "an 18:30 talk: tonight's plan has begun", change: { conversationEndedAt: new Date("2025-01-15T17:30:00Z"), lifeEventsToday: [tonight] }, expected: "Event:5" },
     { name: "time window with an unlucky draw", change: { ...morningInput, draw: 0.1 }, expected: "None:no_trigger" }
   ])("$name → $expected", ({ change, expected }) => {
     const input = { ...base, ...change }
@@ -122,5 +130,24 @@ describe("time trigger", () => {
   it("draws the same number for the same conversation", () => {
     expect(touchpointDraw("user-1", "conv-1")).toBe(touchpointDraw("user-1", "conv-1"))
     expect(touchpointDraw("user-1", "conv-1")).not.toBe(touchpointDraw("user-1", "conv-2"))
+  })
+})
+
+describe("timeDelivery: inside its window", () => {
+  const local = (instant: Date, timeZone: string): string => {
+    const { minute } = localParts(instant, timeZone)
+    return `${localDate(instant, timeZone)} ${String(localHour(instant, timeZone)).padStart(2, "0")}:${String(minute).padStart(2, "0")}`
+  }
+  it.each<{ name: string; window: "morning" | "evening"; timeZone: string; end: string; now: string; expected: string }>([
+    { name: "run at once: 30 min later", window: "morning", timeZone: "Europe/Berlin", end: "2025-01-15T07:10:00Z", now: "2025-01-15T07:11:00Z", expected: "2025-01-15 08:41" },
+    { name: "late in the window: its last minute", window: "morning", timeZone: "Europe/Berlin", end: "2025-01-15T08:30:00Z", now: "2025-01-15T08:31:00Z", expected: "2025-01-15 09:59" },
+    { name: "run after the window: next morning", window: "morning", timeZone: "Europe/Berlin", end: "2025-01-15T08:30:00Z", now: "2025-01-15T13:01:00Z", expected: "2025-01-16 08:30" },
+    { name: "Tokyo evening, run at once", window: "evening", timeZone: "Asia/Tokyo", end: "2025-01-15T11:50:00Z", now: "2025-01-15T11:51:00Z", expected: "2025-01-15 20:59" },
+    { name: "evening run at 23:00: next evening, across the spring clock change", window: "evening", timeZone: "Europe/Berlin", end: "2025-03-29T19:30:00Z", now: "2025-03-29T22:00:00Z", expected: "2025-03-30 19:30" }
+  ])("$name → $expected", ({ end, expected, now, timeZone, window }) => {
+    const deliverAt = timeDelivery({ now: new Date(now), conversationEndedAt: new Date(end), window, timeZone })
+    expect(local(deliverAt, timeZone)).toBe(expected)
+    expect(touchpointWindow(localHour(deliverAt, timeZone))).toBe(window)
+    expect(deliverAt.getTime()).toBeGreaterThanOrEqual(new Date(now).getTime())
   })
 })

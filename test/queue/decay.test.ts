@@ -52,6 +52,23 @@ describe.skipIf(!postgresAvailable)("Tasks.decay", () => {
         expect(yield* decayHistory(id)).toEqual([{ before: 50, after: 40.4 }, { before: 40.4, after: 36.4 }])
       }))
 
+    it.effect("decay that moves the score into another band marks the ready prompts for rebuild; within the band it does not", () =>
+      Effect.gen(function*() {
+        yield* resetDatabase
+        const id = yield* player()
+        const rebuildDue = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          sql<{ due: Date | null }>`SELECT prompt_rebuild_due_since AS due FROM users WHERE id = ${id}`).pipe(
+            Effect.map((rows) => rows[0]?.due ?? null)
+          )
+        // 50 → 40.4: still "steady" (40-60).
+        yield* decay(hoursLater(20))
+        expect(yield* rebuildDue).toBeNull()
+        // 40.4 → 36.4: "strained".
+        yield* decay(hoursLater(25))
+        expect((yield* standing(id))?.score).toBe(36.4)
+        expect(yield* rebuildDue).toBeInstanceOf(Date)
+      }))
+
     it.effect("takes at most 20 points a run; the hours over the cap stay owed, each paid once", () =>
       Effect.gen(function*() {
         yield* resetDatabase

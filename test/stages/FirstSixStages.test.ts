@@ -108,15 +108,28 @@ describe.skipIf(!postgresAvailable)("the first six stages together", () => {
         expect(afterFirst.scores).toHaveLength(1)
         expect(afterFirst.conflicts).toHaveLength(1)
 
-        for (const again of [rerun, forced]) {
-          expect(again.extraction).toEqual(first.extraction)
-          expect(again.memory_update).toEqual({ ...first.memory_update, inserted: 0, superseded: 0, unchanged: first.extraction.facts.length })
-          expect(again.life_sim).toEqual(first.life_sim)
-          expect(again.emotional).toEqual(first.emotional)
-          expect(again.game_state).toEqual({ ...first.game_state, applied: false })
-          expect(again.conflict).toEqual(first.conflict)
-        }
-        expect(yield* snapshot(userId)).toEqual(afterFirst)
+        expect(rerun.extraction).toEqual(first.extraction)
+        expect(rerun.memory_update).toEqual({ ...first.memory_update, inserted: 0, superseded: 0, unchanged: first.extraction.facts.length })
+        expect(rerun.life_sim).toEqual(first.life_sim)
+        expect(rerun.emotional).toEqual(first.emotional)
+        expect(rerun.game_state).toEqual({ ...first.game_state, applied: false })
+        expect(rerun.conflict).toEqual(first.conflict)
+
+        // Forced, the conversation's effects are taken back and applied again: the same outputs,
+        // and the same state except that its facts are new rows (the earlier ones retired).
+        expect(forced.extraction).toEqual(first.extraction)
+        expect(forced.memory_update).toEqual(first.memory_update)
+        expect(forced.life_sim).toEqual(first.life_sim)
+        expect(forced.emotional).toEqual(first.emotional)
+        expect(forced.game_state).toEqual(first.game_state)
+        expect(forced.conflict).toEqual(first.conflict)
+        const { facts, ...afterForced } = yield* snapshot(userId)
+        const { facts: firstFacts, ...rest } = afterFirst
+        expect(afterForced).toEqual(rest)
+        const activeTexts = (rows: ReadonlyArray<Record<string, unknown>>) =>
+          rows.filter((row) => row["is_active"] === true).map((row) => row["fact"]).sort()
+        expect(activeTexts(facts)).toEqual(activeTexts(firstFacts))
+        expect(facts).toHaveLength(2 * firstFacts.length)
       }))
   })
 })

@@ -117,11 +117,18 @@ describe.skipIf(!postgresAvailable)("game_state", () => {
         })
         const first = yield* gameState.run(run, earlierOutputs({ extraction }))
         const afterFirst = yield* playerState(userId)
-        const second = yield* gameState.run({ ...run, forceReprocess: true }, earlierOutputs({ extraction }))
+        const second = yield* gameState.run({ ...run, executionId: "rerun" }, earlierOutputs({ extraction }))
 
         expect(second).toEqual({ ...first, applied: false })
         expect(yield* playerState(userId)).toEqual(afterFirst)
         expect(afterFirst?.vulnerability_exchanges).toBe(1)
+        expect(yield* historyOf(userId)).toHaveLength(1)
+
+        // force_reprocess takes the recorded change back and applies it again: the same state,
+        // the first vulnerability exchange still the first.
+        const forced = yield* gameState.run({ ...run, forceReprocess: true }, earlierOutputs({ extraction }))
+        expect(forced).toEqual(first)
+        expect(yield* playerState(userId)).toEqual(afterFirst)
         expect(yield* historyOf(userId)).toHaveLength(1)
       }))
 

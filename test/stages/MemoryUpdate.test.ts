@@ -120,7 +120,7 @@ describe.skipIf(!postgresAvailable)("memory_update", () => {
 
         const first = yield* memoryUpdate.run(run, { extraction })
         const before = yield* factsOf(userId)
-        const second = yield* memoryUpdate.run({ ...run, forceReprocess: true }, { extraction })
+        const second = yield* memoryUpdate.run({ ...run, executionId: "rerun" }, { extraction })
         const after = yield* factsOf(userId)
 
         expect(first).toEqual({ inserted: 2, superseded: 1, unchanged: 0, withoutEmbedding: 0 })

@@ -1,6 +1,7 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Exit, Layer, Option, TestClock } from "effect"
+import { GameStateRepository } from "../../src/player/GameStateRepository.js"
 import { seededRandom } from "../../src/game/SeededRandom.js"
 import { countTokens } from "../../src/model/Tokens.js"
 import { Embeddings } from "../../src/model/Embeddings.js"
@@ -27,7 +28,7 @@ import {
   lifeEvent
 } from "./promptFixtures.js"
 
-const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.DefaultWithoutDependencies).pipe(
+const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.DefaultWithoutDependencies, GameStateRepository.Default).pipe(
   Layer.provideMerge(Embeddings.offline(EMBEDDING_DIMENSIONS)),
   Layer.provideMerge(testDatabaseWithInputs)
 )
@@ -167,6 +168,22 @@ describe("prompt budget safeguard", () => {
 
 describe.skipIf(!postgresAvailable)("prompt_builder", () => {
   layer(TestLayer)((it) => {
+    it.effect("a build clears the rebuild decay asked for before it, not one asked for after", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const { run, userId } = yield* richPlayer(21)
+        const due = (at: Date) => sql`UPDATE users SET prompt_rebuild_due_since = ${at} WHERE id = ${userId}`
+        const dueSince = sql<{ due: Date | null }>`SELECT prompt_rebuild_due_since AS due FROM users WHERE id = ${userId}`.pipe(
+          Effect.map((rows) => rows[0]?.due ?? null)
+        )
+        yield* due(new Date(run.startedAt.getTime() + 60_000))
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
+        expect(yield* dueSince).toBeInstanceOf(Date)
+        yield* due(new Date(run.startedAt.getTime() - 60_000))
+        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
+        expect(yield* dueSince).toBeNull()
+      }))
+
     it.effect("stores a current text and voice prompt with every section, within budget", () =>
       Effect.gen(function*() {
         const { conversationId, run, userId } = yield* richPlayer(1)

@@ -171,7 +171,9 @@ describe.skipIf(!postgresAvailable)("touchpoint", () => {
         const lucky = conversationIdWithDraw(30, userId, (draw) => draw < 0.1)
         const { run } = yield* setUp({ series: 30, gapHours: 2, startedAt: morning, timezone: "Europe/Berlin", conversationId: lucky })
         const result = yield* runStage(run)
-        expect(Option.getOrThrow(result)).toEqual({ trigger: "time", deliverAt: new Date(run.startedAt.getTime() + 30 * MINUTE_MS) })
+        // The run is at 09:30 local: 30 minutes later the window has closed, so its last minute.
+        expect(run.startedAt.getTime() + 30 * MINUTE_MS).toBe(new Date("2025-03-10T09:00:00Z").getTime())
+        expect(Option.getOrThrow(result)).toEqual({ trigger: "time", deliverAt: new Date("2025-03-10T08:59:00Z") })
         const [row] = yield* touchpointsOf(userId)
         expect(row?.trigger_context).toMatchObject({ window: "morning", local_hour: 8, chance: 0.1 })
 

@@ -45,6 +45,8 @@ const decide = (input: {
   const running = locked.game_status === "active" || locked.game_status === "boss_fight"
   return {
     temperatureBefore: locked.conflict_temperature,
+    updatedAtBefore: locked.conflict_updated_at,
+    criticalSinceBefore: locked.conflict_critical_since,
     temperature: result.state.temperature,
     zone: result.zone,
     updatedAt: result.state.updatedAt,
@@ -80,6 +82,7 @@ export const conflict = recoverableStage({
       const application = yield* repository.applyConversationOnce({
         userId: run.user.id,
         conversationId: run.conversation.id,
+        replace: run.forceReprocess,
         decide: decide({
           now: run.startedAt,
           scoreChange: game === undefined ? 0 : game.scoreAfter - game.scoreBefore,

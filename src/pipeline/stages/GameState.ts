@@ -41,7 +41,14 @@ const decide = (extraction: Extraction) => ({ player, rhythm }: { player: Locked
     chapter: result.chapter,
     bossAttempts: result.bossAttempts,
     engagementState,
-    vulnerabilityExchanges: result.vulnerabilityExchanges
+    vulnerabilityExchanges: result.vulnerabilityExchanges,
+    playerBefore: {
+      game_status: player.game_status,
+      chapter: player.chapter,
+      boss_attempts: player.boss_attempts,
+      engagement_state: player.engagement_state,
+      vulnerability_exchanges: player.vulnerability_exchanges
+    }
   }
 }
 
@@ -86,6 +93,7 @@ export const gameState = recoverableStage({
       const application = yield* repository.applyConversationOnce({
         userId: run.user.id,
         conversationId: run.conversation.id,
+        replace: run.forceReprocess,
         decide: decide(earlier.extraction)
       })
       const output = toOutput(application)

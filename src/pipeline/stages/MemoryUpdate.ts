@@ -12,7 +12,8 @@ export const MemoryUpdateTimeout = Duration.seconds(15)
  * facts are embedded in one batched call; a fact whose embedding failed is stored with a NULL
  * embedding and the stage still succeeds. Re-runs store nothing twice: facts are keyed by their
  * normalised text (see `MemoryRepository.addFacts`), threads and thoughts by their unique
- * (conversation, text) pairs. Without an extraction (it cannot be missing in a normal run, the
+ * (conversation, text) pairs. force_reprocess first retires the conversation's earlier facts and
+ * drops its threads and thoughts, so the new run's replace them. Without an extraction (it cannot be missing in a normal run, the
  * extraction being critical) there is nothing to store.
  */
 export const memoryUpdate = criticalStage({
@@ -24,6 +25,12 @@ export const memoryUpdate = criticalStage({
       const userId = run.user.id
       const conversationId = run.conversation.id
       const memory = yield* MemoryRepository
+      const notes = yield* NotesRepository
+      // force_reprocess replaces what the earlier run of this conversation stored instead of adding to it.
+      if (run.forceReprocess) {
+        yield* memory.retireConversation({ userId, conversationId })
+        yield* notes.removeConversation(conversationId)
+      }
 
       const vectors = extraction.facts.length === 0
         ? []
@@ -35,10 +42,8 @@ export const memoryUpdate = criticalStage({
       }))
       const stored = yield* memory.addFacts({ userId, conversationId, facts })
 
-      const threads = yield* Effect.flatMap(NotesRepository, (repository) =>
-        repository.addThreads({ userId, conversationId, topics: extraction.threads }))
-      const thoughts = yield* Effect.flatMap(NotesRepository, (repository) =>
-        repository.addThoughts({ userId, conversationId, thoughts: extraction.thoughts }))
+      const threads = yield* notes.addThreads({ userId, conversationId, topics: extraction.threads })
+      const thoughts = yield* notes.addThoughts({ userId, conversationId, thoughts: extraction.thoughts })
 
       yield* Effect.logInfo("memory updated").pipe(
         Effect.annotateLogs({ ...stored, new_threads: threads, new_thoughts: thoughts })

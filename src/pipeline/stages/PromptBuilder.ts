@@ -1,3 +1,4 @@
+import { GameStateRepository } from "../../player/GameStateRepository.js"
 import { Duration, Effect } from "effect"
 import type { PromptPlatform } from "../../prompt/PromptTemplate.js"
 import type { BuiltPrompt } from "../../prompt/PromptBuilder.js"
@@ -40,6 +41,8 @@ export const promptBuilder = recoverableStage({
         context_snapshot: prompt.contextSnapshot
       })
       yield* prompts.setAllCurrent([stored("text", built.text), stored("voice", built.voice)])
+      // These prompts are built from the current score: a rebuild decay asked for is done.
+      yield* Effect.flatMap(GameStateRepository, (game) => game.promptsRebuilt(run.user.id, run.startedAt))
 
       yield* Effect.logInfo("ready prompts stored").pipe(
         Effect.annotateLogs({ text_tokens: built.text.tokenCount, voice_tokens: built.voice.tokenCount })

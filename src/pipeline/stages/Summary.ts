@@ -56,7 +56,8 @@ const modelOrRuleBased = (run: PipelineRun) =>
 
 /**
  * Stage 8. The conversation's summary is, in order: the extraction's; the one a previous run of
- * this conversation stored (so a re-run keeps its words instead of asking the model again); a
+ * this conversation stored (so a re-run keeps its words instead of asking the model again; not
+ * under force_reprocess, whose summary overwrites the earlier one); a
  * model summary of the last 10 messages; a rule-based one (`domain/ConversationSummary.ts`).
  * Then the conversation is folded once into the player's day (local date of its last message,
  * so a late-night chat processed after midnight still counts for the evening it happened).
@@ -77,7 +78,7 @@ export const summary = recoverableStage({
 
       const chosen: { readonly summary: string; readonly source: SummarySource } = extracted !== ""
         ? { summary: extracted, source: "extraction" }
-        : Option.isSome(storedSummary)
+        : Option.isSome(storedSummary) && !run.forceReprocess
         ? { summary: storedSummary.value, source: "previous_run" }
         : yield* modelOrRuleBased(run)
       const tone: EmotionalTone = earlier.extraction.emotional_tone
