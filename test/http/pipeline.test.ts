@@ -108,7 +108,10 @@ describe.skipIf(!postgresAvailable)("POST /pipeline/process", () => {
         const forced = yield* send("POST", `/pipeline/process/${conversationId}`, { body: { force_reprocess: true } })
         expect(forced.status).toBe(200)
         const after = yield* playerState(userId)
-        expect(after).toEqual({ ...before, prompts: before.prompts + 2 })
+        // The same extraction again: the earlier facts are retired (kept as history, never deleted)
+        // and the same ones stored anew, so as many are active as after one run; nothing else doubles.
+        expect(after).toEqual({ ...before, facts: before.facts * 2, prompts: before.prompts + 2 })
+        expect(after.activeFacts).toBe(before.activeFacts)
         expect(after.score).toBe(scoreAfterKnownExtraction)
       }))
 
@@ -137,7 +140,10 @@ describe.skipIf(!postgresAvailable)("POST /pipeline/process", () => {
         const running = yield* send("GET", queued.check_status_url)
         // emotional's level runs game_state and touchpoint beside it: with life_sim and the two
         // critical stages, five of nine stages have recorded a result.
-        expect(running.json).toMatchObject({ status: "processing", stage_name: "emotional", progress_percent: 56, completed_at: null })
+        // emotional hangs; game_state and touchpoint, in its level, may or may not have finished yet.
+        expect(running.json).toMatchObject({ status: "processing", stage_name: "emotional", completed_at: null })
+        expect(progressOf(running.json)).toBeGreaterThanOrEqual(33)
+        expect(progressOf(running.json)).toBeLessThanOrEqual(56)
 
         yield* clearFault(userId, "emotional_states")
         const done = yield* awaitRun(queued.execution_id)
@@ -231,3 +237,9 @@ describe.skipIf(!postgresAvailable)("POST /pipeline/process", () => {
       }))
   })
 })
+
+/** `progress_percent` of a status answer (-1 when absent). */
+const progressOf = (json: unknown): number =>
+  typeof json === "object" && json !== null && "progress_percent" in json && typeof json.progress_percent === "number"
+    ? json.progress_percent
+    : -1

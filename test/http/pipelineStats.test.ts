@@ -100,7 +100,13 @@ describe.skipIf(!postgresAvailable)("GET /pipeline/stats/last-24h", () => {
 
         const asked = Date.now()
         const running = yield* send("GET", `/pipeline/status/${execution_id}`)
-        expect(running.json).toMatchObject({ status: "processing", progress_percent: 33, stage_name: "emotional" })
+        // emotional hangs; game_state and touchpoint, in its level, may or may not have finished yet.
+        expect(running.json).toMatchObject({ status: "processing", stage_name: "emotional" })
+        const progress = typeof running.json === "object" && running.json !== null && "progress_percent" in running.json
+          ? running.json.progress_percent
+          : undefined
+        expect(progress).toBeGreaterThanOrEqual(33)
+        expect(progress).toBeLessThanOrEqual(56)
         const { estimated_completion_at } = yield* bodyOf(Running, running)
         expect(Date.parse(estimated_completion_at)).toBeGreaterThanOrEqual(asked)
 
