@@ -48,7 +48,9 @@ const setup = (behaviours: Partial<Record<StageName, Behaviour>> = {}, player: P
     const hanging = yield* Deferred.make<StageName>()
     // The run lifecycle (claim, execution, leases, end) over fake stages.
     const built = yield* Layer.build(
-      PipelineRuns.Default.pipe(Layer.provide(Layer.mergeAll(PipelineRunner.fromPlan(fakePipeline(calls, behaviours, hanging)), WorkerPool.Default)))
+      PipelineRuns.DefaultWithoutDependencies.pipe(
+        Layer.provide(Layer.mergeAll(PipelineRunner.fromPlan(fakePipeline(calls, behaviours, hanging)), WorkerPool.DefaultWithoutDependencies))
+      )
     )
     const orchestrator = Context.get(built, PipelineRuns)
     const userId = yield* insertPlayer(player)
