@@ -63,5 +63,6 @@ export class AuthThrottle extends Effect.Service<AuthThrottle>()("aftertalk/Auth
       })
 
     return { waitFor, recordFailure } as const
-  })
+  }),
+  dependencies: [AppConfig.Default]
 }) {}

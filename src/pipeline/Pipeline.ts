@@ -1,4 +1,18 @@
 import { Effect } from "effect"
+import { ConversationSummaryRepository } from "../conversation/ConversationSummaryRepository.js"
+import { DailySummaryRepository } from "../conversation/DailySummaryRepository.js"
+import { ExtractionRepository } from "../conversation/ExtractionRepository.js"
+import { MemoryRepository } from "../memory/MemoryRepository.js"
+import { NotesRepository } from "../memory/NotesRepository.js"
+import { Embeddings } from "../model/Embeddings.js"
+import { LanguageModel } from "../model/LanguageModel.js"
+import { EmotionalStateRepository } from "../nikita/EmotionalStateRepository.js"
+import { LifeEventRepository } from "../nikita/LifeEventRepository.js"
+import { TouchpointRepository } from "../nikita/TouchpointRepository.js"
+import { ConflictRepository } from "../player/ConflictRepository.js"
+import { GameStateRepository } from "../player/GameStateRepository.js"
+import { ReadyPromptRepository } from "../prompt/ReadyPromptRepository.js"
+import { ExecutionRepository } from "../runs/ExecutionRepository.js"
 import { conflict } from "./stages/Conflict.js"
 import { emotional } from "./stages/Emotional.js"
 import { extraction } from "./stages/Extraction.js"
@@ -8,8 +22,10 @@ import { memoryUpdate } from "./stages/MemoryUpdate.js"
 import { promptBuilder } from "./stages/PromptBuilder.js"
 import { summary } from "./stages/Summary.js"
 import { touchpoint } from "./stages/Touchpoint.js"
+import { PipelineInputs } from "./PipelineInputs.js"
 import { makeOrchestrator } from "./PipelineOrchestrator.js"
 import { type StageDependencies, type StagePlan, step } from "./PipelineStep.js"
+import { PromptInputs } from "./PromptInputs.js"
 
 /**
  * What each stage waits for (besides `extraction`, which every stage waits for): what it reads
@@ -48,5 +64,24 @@ export const pipelinePlan = {
 export type PipelineRequirements = typeof pipelinePlan extends StagePlan<infer R> ? R : never
 
 export class PipelineOrchestrator extends Effect.Service<PipelineOrchestrator>()("aftertalk/PipelineOrchestrator", {
-  scoped: makeOrchestrator<PipelineRequirements>(pipelinePlan)
+  scoped: makeOrchestrator<PipelineRequirements>(pipelinePlan),
+  dependencies: [
+    ExecutionRepository.Default,
+    PipelineInputs.Default,
+    // What the nine stages use.
+    ExtractionRepository.Default,
+    MemoryRepository.Default,
+    NotesRepository.Default,
+    LifeEventRepository.Default,
+    EmotionalStateRepository.Default,
+    GameStateRepository.Default,
+    ConflictRepository.Default,
+    TouchpointRepository.Default,
+    ConversationSummaryRepository.Default,
+    DailySummaryRepository.Default,
+    ReadyPromptRepository.Default,
+    PromptInputs.Default,
+    LanguageModel.Default,
+    Embeddings.Default
+  ]
 }) {}

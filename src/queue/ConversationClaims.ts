@@ -180,5 +180,5 @@ export class ConversationClaims extends Effect.Service<ConversationClaims>()("af
 
     return { claimDue } as const
   }),
-  dependencies: [ExecutionRepository.Default]
+  dependencies: [AppConfig.Default, Instance.Default, ExecutionRepository.Default]
 }) {}

@@ -139,5 +139,5 @@ export class ConversationLeases extends Effect.Service<ConversationLeases>()("af
 
     return { claim, heartbeat, end, release, leaseDuration: config.leaseDuration } as const
   }),
-  dependencies: [ExecutionRepository.Default]
+  dependencies: [AppConfig.Default, ExecutionRepository.Default]
 }) {}

@@ -113,7 +113,15 @@ export class ConversationStream extends Effect.Service<ConversationStream>()("af
     })
 
     return { run, inFlight, wake, drain } as const
-  })
+  }),
+  dependencies: [
+    AppConfig.Default,
+    ConversationClaims.Default,
+    ConversationLeases.Default,
+    PipelineRuns.Default,
+    WorkerPool.Default,
+    StreamState.Default
+  ]
 }) {}
 
 /**

@@ -192,7 +192,9 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
     })
 
     return { process, submit, runClaimed } as const
-  })
+  }),
+  // PipelineRunner stays open: the application plugs its orchestrator in, tests fake stages.
+  dependencies: [ConversationLeases.Default, ExecutionRepository.Default, WorkerPool.Default, AppConfig.Default, Instance.Default]
 }) {}
 
 export type RunErrors = PipelineFailed | ClaimRefused | SqlError

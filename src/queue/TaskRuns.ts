@@ -45,5 +45,6 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("aftertalk/TaskRuns", {
     })
 
     return { track } as const
-  })
+  }),
+  dependencies: [Instance.Default]
 }) {}

@@ -143,5 +143,14 @@ export class Tasks extends Effect.Service<Tasks>()("aftertalk/Tasks", {
     })
 
     return { processConversations, decay } as const
-  })
+  }),
+  dependencies: [
+    AppConfig.Default,
+    ConversationClaims.Default,
+    ConversationLeases.Default,
+    PipelineRuns.Default,
+    WorkerPool.Default,
+    InactivityDecay.Default,
+    TaskRuns.Default
+  ]
 }) {}

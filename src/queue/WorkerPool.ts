@@ -84,5 +84,6 @@ export class WorkerPool extends Effect.Service<WorkerPool>()("aftertalk/WorkerPo
     yield* Effect.addFinalizer(() => drain(config.shutdownGrace))
 
     return { takeFree, takeSlot, giveBack, startOnSlot, startBackground, claiming, inFlight, freed, drain } as const
-  })
+  }),
+  dependencies: [AppConfig.Default]
 }) {}

@@ -10,7 +10,7 @@ describe("AuthThrottle", () => {
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["AUTH_FAILURES_PER_MINUTE", "6"]]))),
     Effect.map((settings) => AppConfig.make(settings))
   )
-  const sixPerMinute = AuthThrottle.pipe(Effect.provide(AuthThrottle.Default), Effect.provide(Layer.effect(AppConfig, config)))
+  const sixPerMinute = AuthThrottle.pipe(Effect.provide(AuthThrottle.DefaultWithoutDependencies), Effect.provide(Layer.effect(AppConfig, config)))
 
   it.effect("refills at the configured rate per address, and other addresses are not affected", () =>
     Effect.gen(function*() {

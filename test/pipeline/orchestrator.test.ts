@@ -3,6 +3,8 @@ import { SqlClient } from "@effect/sql"
 import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { RecoverableRetry } from "../../src/pipeline/RunStages.js"
 import { AppConfig } from "../../src/config/AppConfig.js"
+import { DatabaseLive } from "../../src/db/Database.js"
+import { PipelineInputs } from "../../src/pipeline/PipelineInputs.js"
 import { ConversationLeases } from "../../src/queue/ConversationLeases.js"
 import { PipelineRunner } from "../../src/queue/PipelineRunner.js"
 import { PipelineRuns } from "../../src/queue/PipelineRuns.js"
@@ -10,9 +12,9 @@ import { WorkerPool } from "../../src/queue/WorkerPool.js"
 import { ExecutionRepository } from "../../src/runs/ExecutionRepository.js"
 import { Instance } from "../../src/config/Instance.js"
 import { type StageName, stageNames } from "../../src/pipeline/Stage.js"
-import { postgresAvailable, testEnv } from "../support/Db.js"
+import { freshDatabaseUrl, postgresAvailable, testEnv } from "../support/Db.js"
 import { stagesActing } from "../support/FakeStages.js"
-import { insertConversation, insertPlayer, smallTalk, testDatabaseWithInputs } from "../stages/fixtures.js"
+import { insertConversation, insertPlayer, smallTalk } from "../stages/fixtures.js"
 
 /** What a fake stage does on each call: succeed, fail, or hang (for budgets and interrupts). */
 type Behaviour = "ok" | "fail" | "fail-once" | "hang"
@@ -36,11 +38,15 @@ const fakePipeline = (
   return stagesActing((name) => act(name), { timeout: "5 seconds" })
 }
 
-const services = Layer.mergeAll(ConversationLeases.Default, ExecutionRepository.Default, Instance.Default).pipe(
-  Layer.provideMerge(testDatabaseWithInputs),
-  Layer.provideMerge(AppConfig.Default),
-  Layer.provide(testEnv({ MAX_ATTEMPTS: "2", LEASE_DURATION: "30 seconds" }))
-)
+/**
+ * What the run lifecycle uses, over the file's fresh database, under one configuration: the
+ * database's `AppConfig` is the same layer as everyone's, so it must see DATABASE_URL too.
+ */
+const services = Layer.unwrapScoped(Effect.map(freshDatabaseUrl, (url) =>
+  Layer.mergeAll(ConversationLeases.Default, ExecutionRepository.Default, Instance.Default, PipelineInputs.Default, AppConfig.Default).pipe(
+    Layer.provideMerge(DatabaseLive),
+    Layer.provide(testEnv({ DATABASE_URL: url, MAX_ATTEMPTS: "2", LEASE_DURATION: "30 seconds" }))
+  )))
 
 const setup = (behaviours: Partial<Record<StageName, Behaviour>> = {}, player: Parameters<typeof insertPlayer>[0] = {}) =>
   Effect.gen(function*() {
@@ -48,7 +54,9 @@ const setup = (behaviours: Partial<Record<StageName, Behaviour>> = {}, player: P
     const hanging = yield* Deferred.make<StageName>()
     // The run lifecycle (claim, execution, leases, end) over fake stages.
     const built = yield* Layer.build(
-      PipelineRuns.Default.pipe(Layer.provide(Layer.mergeAll(PipelineRunner.fromPlan(fakePipeline(calls, behaviours, hanging)), WorkerPool.Default)))
+      PipelineRuns.DefaultWithoutDependencies.pipe(
+        Layer.provide(Layer.mergeAll(PipelineRunner.fromPlan(fakePipeline(calls, behaviours, hanging)), WorkerPool.DefaultWithoutDependencies))
+      )
     )
     const orchestrator = Context.get(built, PipelineRuns)
     const userId = yield* insertPlayer(player)

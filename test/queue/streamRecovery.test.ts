@@ -34,7 +34,7 @@ const streamWithClaims = (claimDue: ConversationClaims["claimDue"]) => {
     })),
     StreamState.Default
   )
-  return ConversationStream.Default.pipe(
+  return ConversationStream.DefaultWithoutDependencies.pipe(
     Layer.provideMerge(WorkerPool.Default),
     Layer.provideMerge(doubles),
     Layer.provideMerge(AppConfig.Default),

@@ -3,6 +3,7 @@ import pg from "pg"
 import { Context, Duration, Effect, Layer, Schedule } from "effect"
 import { triggersOver } from "../../src/AppLayer.js"
 import { DatabaseLive } from "../../src/db/Database.js"
+import type { StagePlan } from "../../src/pipeline/PipelineStep.js"
 import { type PipelineRun, type StageName, stageNames } from "../../src/pipeline/Stage.js"
 import { PipelineRunner } from "../../src/queue/PipelineRunner.js"
 import { freshDatabaseUrl, testEnv } from "../support/Db.js"
@@ -49,17 +50,23 @@ export const fastEnv: Record<string, string> = {
   SHUTDOWN_GRACE: "5 seconds"
 }
 
-/** Every trigger service of one instance on the database at `url`; the stream loop is not started. */
+/**
+ * Every trigger service of one instance on the database at `url`, composed as the application
+ * composes them (`triggersOver`), its pipeline running `plan`; the stream loop is not started.
+ */
+export const instanceOver = (url: string, env: Record<string, string>, plan: StagePlan<never>) =>
+  triggersOver(PipelineRunner.fromPlan(plan)).pipe(
+    Layer.provideMerge(DatabaseLive),
+    Layer.provide(testEnv({ ...fastEnv, ...env, DATABASE_URL: url }))
+  )
+
+/** Every trigger service of one instance on the database at `url`, its stages behaving as given. */
 export const instanceLayer = (
   url: string,
   env: Record<string, string> = {},
   behaviours: Behaviours = {},
   stages: ReadonlyArray<StageName> = stageNames
-) =>
-  triggersOver(PipelineRunner.fromPlan(fakeSteps(behaviours, stages))).pipe(
-    Layer.provideMerge(DatabaseLive),
-    Layer.provide(testEnv({ ...fastEnv, ...env, DATABASE_URL: url }))
-  )
+) => instanceOver(url, env, fakeSteps(behaviours, stages))
 
 /** A fresh database and one instance on it: each test starts with no conversations at all. */
 export const freshInstance = (env: Record<string, string> = {}, behaviours: Behaviours = {}) =>
