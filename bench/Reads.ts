@@ -17,19 +17,28 @@ interface LoadResult {
   readonly rps: number
   readonly p99: number
   readonly errors: number
+  /** CPU (user + system) this process spent per request answered: the server runs in it. */
+  readonly cpuPerRequestMs: number
 }
 
 /** `autocannon` in its own process (so it does not share the server's event loop), 16 connections. */
 const load = (url: string, seconds: number) =>
   Effect.async<LoadResult, Error>((resume) => {
+    const cpu = process.cpuUsage()
     execFile(
       process.execPath,
       ["node_modules/autocannon/autocannon.js", "-c", "16", "-d", String(seconds), "-j", "-H", `authorization=Bearer ${benchSecret}`, url],
       { maxBuffer: 16 * 1024 * 1024 },
       (error, stdout) => {
         if (error !== null) return resume(Effect.fail(error))
-        const result: { requests: { average: number }; latency: { p99: number }; non2xx: number; errors: number } = JSON.parse(stdout)
-        resume(Effect.succeed({ rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors }))
+        const used = process.cpuUsage(cpu)
+        const result: { requests: { average: number; total: number }; latency: { p99: number }; non2xx: number; errors: number } = JSON.parse(stdout)
+        resume(Effect.succeed({
+          rps: result.requests.average,
+          p99: result.latency.p99,
+          errors: result.non2xx + result.errors,
+          cpuPerRequestMs: (used.user + used.system) / 1000 / Math.max(1, result.requests.total)
+        }))
       }
     )
   })

@@ -83,6 +83,7 @@ const program = Effect.gen(function*() {
     const hot = section(5) ? yield* hotPath : Option.none()
     if (Option.isSome(hot)) {
       const { service, baseline } = hot.value
+      yield* progress(`  service ${f1(service.rps)} requests/s, CPU ${f2(service.cpuPerRequestMs)} ms/request; raw ${f1(baseline.rps)} requests/s, CPU ${f2(baseline.cpuPerRequestMs)} ms/request`)
       rows.push(row("GET /users/{id}/prompt, 16 connections (requests/s)", f1(service.rps), `raw node:http + pg: ${f1(baseline.rps)}`, f2(service.rps / baseline.rps), "≥ 0.5"))
       rows.push(row("GET /users/{id}/prompt p99", msOf(service.p99), `raw: ${msOf(baseline.p99)}`, "", "≤ 10 ms"))
     }

@@ -1,5 +1,5 @@
 import { HttpMiddleware, HttpServerRequest, OpenApi } from "@effect/platform"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, FiberRef, LogLevel } from "effect"
 import { recordHttp } from "../observability/ServiceMetrics.js"
 import { Api } from "./Api.js"
 
@@ -42,9 +42,12 @@ export const requestLog = HttpMiddleware.make((app) =>
           const status = exit._tag === "Success" ? exit.value.status : 500
           const durationMs = (yield* Clock.currentTimeMillis) - startedAt
           yield* recordHttp(request.method, route, status, durationMs)
-          yield* Effect.logDebug("http request").pipe(
-            Effect.annotateLogs({ method: request.method, route, path, status, duration_ms: durationMs })
-          )
+          // Annotating costs a context update per request even when the line is dropped.
+          if (LogLevel.lessThan(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Info)) {
+            yield* Effect.logDebug("http request").pipe(
+              Effect.annotateLogs({ method: request.method, route, path, status, duration_ms: durationMs })
+            )
+          }
         })
       )
     )

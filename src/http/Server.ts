@@ -1,6 +1,6 @@
-import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Option } from "effect"
 import { createServer } from "node:http"
 import { AppConfig } from "../config/AppConfig.js"
 import { Api } from "./Api.js"
@@ -38,8 +38,14 @@ export const ApiLive = Layer.mergeAll(
   Layer.provide(AuthThrottle.Default)
 )
 
-/** Serves ApiLive on whatever `HttpServer` is provided (the real one below, or a test server). */
-export const ServeApi = HttpApiBuilder.serve(requestLog).pipe(Layer.provide(ApiLive))
+/**
+ * Serves ApiLive on whatever `HttpServer` is provided (the real one below, or a test server).
+ * Without an OTLP endpoint no span leaves the process, so requests get no server span: building
+ * one (its URL parsed, every header an attribute) on every request would be work for nobody.
+ */
+export const ServeApi = Layer.unwrapEffect(Effect.map(AppConfig, ({ otlpEndpoint }) =>
+  HttpApiBuilder.serve(requestLog).pipe(HttpMiddleware.withTracerDisabledWhen(() => Option.isNone(otlpEndpoint)))
+)).pipe(Layer.provide(ApiLive))
 
 /**
  * Node's server with limits against clients that would hold it: a slow or dripping client loses

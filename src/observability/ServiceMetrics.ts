@@ -1,4 +1,4 @@
-import { Effect, Metric, MetricBoundaries } from "effect"
+import { Effect, Metric, MetricBoundaries, MetricKey, MetricLabel } from "effect"
 
 /**
  * Every metric aftertalk exports, defined once. They are Effect `Metric`s (cheap in-process
@@ -54,12 +54,12 @@ export const modelTokens = Metric.counter("aftertalk_model_tokens", {
   incremental: true
 })
 
-export const httpRequests = Metric.counter("aftertalk_http_requests", {
+const httpRequests = MetricKey.counter("aftertalk_http_requests", {
   description: "HTTP requests by method, route template and status",
   incremental: true
 })
 
-export const httpDuration = Metric.histogram(
+const httpDuration = MetricKey.histogram(
   "aftertalk_http_request_duration_seconds",
   durationBoundaries,
   "Time to answer an HTTP request, by method and route template"
@@ -93,8 +93,28 @@ export const recordTokens = (operation: string, usage: { readonly prompt_tokens?
     Metric.incrementBy(tagged(modelTokens, { operation, kind: "completion" }), usage.completion_tokens ?? 0)
   ], { discard: true })
 
+/**
+ * The series of `key` for some label values, made once. A metric tagged on each update is a new
+ * key to hash and look up in the registry every time; one made from its tagged key finds its
+ * series once. HTTP metrics are updated on every request, and their label values are bounded.
+ */
+const seriesOf = <A>(make: (labels: ReadonlyArray<MetricLabel.MetricLabel>) => A) => {
+  const made = new Map<string, A>()
+  return (labels: Record<string, string>): A => {
+    const id = Object.values(labels).join("\u0000")
+    const known = made.get(id)
+    if (known !== undefined) return known
+    const series = make(Object.entries(labels).map(([key, value]) => MetricLabel.make(key, value)))
+    made.set(id, series)
+    return series
+  }
+}
+
+const httpRequestsSeries = seriesOf((labels) => Metric.fromMetricKey(MetricKey.taggedWithLabels(httpRequests, labels)))
+const httpDurationSeries = seriesOf((labels) => Metric.fromMetricKey(MetricKey.taggedWithLabels(httpDuration, labels)))
+
 export const recordHttp = (method: string, route: string, status: number, durationMs: number) =>
   Effect.zipRight(
-    Metric.increment(tagged(httpRequests, { method, route, status: String(status) })),
-    Metric.update(tagged(httpDuration, { method, route }), durationMs / 1000)
+    Metric.increment(httpRequestsSeries({ method, route, status: String(status) })),
+    Metric.update(httpDurationSeries({ method, route }), durationMs / 1000)
   )

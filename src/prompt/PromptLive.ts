@@ -7,6 +7,7 @@ import { GameStatus } from "../game/GameEvents.js"
 import { LifeEvent } from "../game/LifeEventSchema.js"
 import { countTokens, truncateToTokens } from "../model/Tokens.js"
 import { type PromptSections, renderPrompt } from "./PromptBudget.js"
+import { contactGapBand } from "./PromptContext.js"
 import {
   continuitySection,
   currentStateSection,
@@ -117,6 +118,21 @@ export const renderLive = (live: LivePrompt, moment: ReadMoment): { readonly tex
   if (tokenCount <= live.budget) return { text, tokenCount }
   const cut = truncateToTokens(text, live.budget - 1)
   return { text: cut, tokenCount: countTokens(cut) }
+}
+
+const MINUTE_MS = 60_000
+const HOUR_MS = 3_600_000
+
+/**
+ * Two moments with the same key render `live` to the same prompt. Besides the player's state, the
+ * moment enters `renderLive` only through its local minute (the clock, the weekday and dates, which
+ * events have happened: every time zone in use is a whole number of minutes from UTC, so local
+ * minutes start with UTC ones) and the band of the time since the last contact.
+ */
+export const renderKey = (live: LivePrompt, moment: ReadMoment): string => {
+  const lastContact = later(live.last_contact_at, moment.lastInteractionAt)
+  const band = contactGapBand(lastContact === null ? null : Math.max(0, (moment.now.getTime() - lastContact.getTime()) / HOUR_MS))
+  return `${Math.floor(moment.now.getTime() / MINUTE_MS)}|${band}|${lastContact?.getTime() ?? ""}|${moment.relationshipScore}|${moment.gameStatus}`
 }
 
 export const decodeLivePrompt = Schema.decodeUnknownOption(LivePrompt)

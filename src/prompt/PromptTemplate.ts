@@ -109,8 +109,14 @@ const slotWords: { readonly [S in TimeSlot]: string } = {
   evening: "this evening",
   night: "tonight"
 }
-const weekday = (instant: Date, timeZone: string): string =>
-  new Intl.DateTimeFormat("en-US", { timeZone, weekday: "long" }).format(instant)
+// Building a formatter costs far more than formatting with it: one per time zone, kept.
+const weekdayFormatters = new Map<string, Intl.DateTimeFormat>()
+const weekday = (instant: Date, timeZone: string): string => {
+  const known = weekdayFormatters.get(timeZone)
+  const formatter = known ?? new Intl.DateTimeFormat("en-US", { timeZone, weekday: "long" })
+  if (known === undefined) weekdayFormatters.set(timeZone, formatter)
+  return formatter.format(instant)
+}
 
 const hourWords = ["twelve", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"]
 

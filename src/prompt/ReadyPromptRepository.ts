@@ -3,7 +3,8 @@ import { PgClient } from "@effect/sql-pg"
 import { Clock, Effect, Option, Schema } from "effect"
 import { GameStatus } from "../game/GameEvents.js"
 import { Platform } from "../game/Platform.js"
-import { decodeLivePrompt, renderLive } from "./PromptLive.js"
+import { type KeptPrompt, makeLivePromptCache, renderKept } from "./LivePromptCache.js"
+import { decodeLivePrompt } from "./PromptLive.js"
 
 /**
  * The pre-built system prompts the chat runtime reads before each conversation: one current row
@@ -44,25 +45,62 @@ export type NewReadyPrompt = typeof NewReadyPrompt.Type
 
 const Key = Schema.Struct({ user_id: Schema.String, platform: Platform })
 
+const CurrentRequest = Schema.Struct({
+  ...Key.fields,
+  /** The prompt whose live parts this instance keeps: the query leaves them out when it is still current. */
+  kept_id: Schema.NullOr(Schema.String)
+})
+
 const CurrentRow = Schema.Struct({
   ...ReadyPrompt.fields,
+  id: Schema.String,
   live: Schema.NullOr(Schema.Unknown),
   relationship_score: Schema.Number,
   game_status: GameStatus,
   last_interaction_at: Schema.NullOr(Schema.DateFromSelf)
 })
 
-/**
- * The prompt as true at `now`: its live sections rendered for this moment and the player's
- * current score (`PromptLive.ts`). A row stored before prompts carried their live parts is
- * served as stored.
- */
-const atMoment = (row: typeof CurrentRow.Type, now: Date): ReadyPrompt => {
-  const { game_status, last_interaction_at, live, relationship_score, ...prompt } = row
-  return Option.match(decodeLivePrompt(live), {
-    onNone: () => prompt,
-    onSome: (decoded) => {
-      const rendered = renderLive(decoded, {
+/** How many players' prompts an instance keeps decoded and rendered (`LivePromptCache.ts`). */
+const KEPT_PROMPTS = 1_000
+
+export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>()("aftertalk/ReadyPromptRepository", {
+  effect: Effect.gen(function*() {
+    const sql = yield* PgClient.PgClient
+
+    const kept = makeLivePromptCache(KEPT_PROMPTS)
+
+    // One indexed query (ready_prompts_current) with the player's row by primary key: what the
+    // read renders the live sections from. When this instance keeps the current prompt's live
+    // parts already, neither they nor the stored text (which the rendering replaces) travel.
+    const findCurrent = SqlSchema.findOne({
+      Request: CurrentRequest,
+      Result: CurrentRow,
+      execute: (k) =>
+        sql`
+          SELECT rp.id, rp.user_id, rp.platform, rp.token_count, rp.pipeline_version,
+            rp.created_at AS generated_at, rp.generation_time_ms, rp.conversation_id,
+            CASE WHEN rp.id = ${k.kept_id}::uuid THEN '' ELSE rp.prompt_text END AS prompt_text,
+            CASE WHEN rp.id = ${k.kept_id}::uuid THEN NULL ELSE rp.context_snapshot -> 'live' END AS live,
+            u.relationship_score, u.game_status, u.last_interaction_at
+          FROM ready_prompts rp JOIN users u ON u.id = rp.user_id
+          WHERE rp.user_id = ${k.user_id} AND rp.platform = ${k.platform} AND rp.is_current`
+    })
+
+    /**
+     * The prompt as true at `now`: its live sections rendered for this moment and the player's
+     * current score (`PromptLive.ts`). A row stored before prompts carried their live parts is
+     * served as stored.
+     */
+    const atMoment = (row: typeof CurrentRow.Type, known: KeptPrompt | undefined, now: Date): ReadyPrompt => {
+      const { game_status, id, last_interaction_at, live, relationship_score, ...prompt } = row
+      const current = known?.promptId === id
+        ? known
+        : Option.match(decodeLivePrompt(live), {
+          onNone: () => kept.forget(prompt.user_id, prompt.platform),
+          onSome: (decoded) => kept.keep(prompt.user_id, prompt.platform, id, decoded)
+        })
+      if (current === undefined) return prompt
+      const rendered = renderKept(current, {
         now,
         relationshipScore: relationship_score,
         gameStatus: game_status,
@@ -70,26 +108,6 @@ const atMoment = (row: typeof CurrentRow.Type, now: Date): ReadyPrompt => {
       })
       return { ...prompt, prompt_text: rendered.text, token_count: rendered.tokenCount }
     }
-  })
-}
-
-export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>()("aftertalk/ReadyPromptRepository", {
-  effect: Effect.gen(function*() {
-    const sql = yield* PgClient.PgClient
-
-    // One indexed query (ready_prompts_current) with the player's row by primary key: what the
-    // read renders the live sections from.
-    const findCurrent = SqlSchema.findOne({
-      Request: Key,
-      Result: CurrentRow,
-      execute: (k) =>
-        sql`
-          SELECT rp.user_id, rp.platform, rp.prompt_text, rp.token_count, rp.pipeline_version,
-            rp.created_at AS generated_at, rp.generation_time_ms, rp.conversation_id,
-            rp.context_snapshot -> 'live' AS live, u.relationship_score, u.game_status, u.last_interaction_at
-          FROM ready_prompts rp JOIN users u ON u.id = rp.user_id
-          WHERE rp.user_id = ${k.user_id} AND rp.platform = ${k.platform} AND rp.is_current`
-    })
 
     const lockWriters = SqlSchema.void({
       Request: Key,
@@ -125,9 +143,11 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
     /** The prompt the chat runtime should use now, rendered for now; none before the pipeline built one. */
     const current = Effect.fn("ReadyPromptRepository.current")(
       function*(userId: string, platform: Platform) {
-        const row = yield* findCurrent({ user_id: userId, platform })
+        const known = kept.kept(userId, platform)
+        const row = yield* findCurrent({ user_id: userId, platform, kept_id: known?.promptId ?? null })
         const now = new Date(yield* Clock.currentTimeMillis)
-        return Option.map(row, (found) => atMoment(found, now))
+        if (Option.isNone(row)) kept.forget(userId, platform)
+        return Option.map(row, (found) => atMoment(found, known, now))
       },
       Effect.catchTag("ParseError", Effect.die)
     )
