@@ -31,11 +31,13 @@ export class MetricsScrape extends Effect.Service<MetricsScrape>()("aftertalk/Me
 
 /**
  * Span export over OTLP/HTTP to `endpoint` (the collector's base URL, as in
- * OTEL_EXPORTER_OTLP_ENDPOINT; traces go to `<endpoint>/v1/traces`); nothing when unset.
+ * OTEL_EXPORTER_OTLP_ENDPOINT; traces go to `<endpoint>/v1/traces`). When unset, no span would be
+ * exported, so none is made: the tracer is off, and every `withSpan` of a request, a run or a
+ * query costs nothing.
  */
 export const tracingLayer = (endpoint: Option.Option<string>): Layer.Layer<never> =>
   Option.match(endpoint, {
-    onNone: () => Layer.empty,
+    onNone: () => Layer.setTracerEnabled(false),
     onSome: (base) =>
       Layer.discard(
         NodeSdk.layer(() => ({
