@@ -6,6 +6,7 @@ COPY package.json package-lock.json ./
 # No scripts yet: `prepare` builds, and the sources are not copied in yet.
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 
@@ -20,7 +21,8 @@ COPY package.json package-lock.json ./
 # Production dependencies only; `prepare` (the build) already ran in the build stage.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Migrations are read from ../../sql relative to dist/db at run time.
+# dist/Main.js is the bundled service (its packages included, except PGlite and the tokenizer,
+# loaded from node_modules); migrations are read from the sql/ beside dist/ at run time.
 COPY sql ./sql
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

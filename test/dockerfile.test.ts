@@ -42,10 +42,15 @@ describe("the Dockerfile", () => {
     const args: Array<string> = JSON.parse(cmd?.slice(4) ?? "[]")
     const entry = args.find((arg) => arg.startsWith("dist/"))
     expect(entry).toBe("dist/Main.js")
-    // tsconfig.build.json maps src/ to dist/, so dist/Main.js is src/Main.ts compiled.
-    const build = JSON.parse(read("tsconfig.build.json"))
-    expect(build.compilerOptions).toMatchObject({ rootDir: "src", outDir: "dist" })
+    // `npm run build` (scripts/build.mjs) bundles src/Main.ts into dist/Main.js, and the build
+    // stage copies that script.
+    const pkg = JSON.parse(read("package.json"))
+    expect(pkg.scripts.build).toBe("node scripts/build.mjs")
+    const script = read("scripts/build.mjs")
+    expect(script).toMatch(/entryPoints: \[join\(root, "src", "Main\.ts"\)\]/)
+    expect(script).toMatch(/outfile: join\(dist, "Main\.js"\)/)
     expect(existsSync(join(root, "src", "Main.ts"))).toBe(true)
+    expect(instructions).toContain("COPY scripts/build.mjs ./scripts/")
   })
 
   it("npm start runs node on the build, and tsx is only a development dependency", () => {

@@ -3,6 +3,8 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { Migrator } from "@effect/sql"
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Array as Arr, Effect, Option, Order, Schema } from "effect"
+import { existsSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { AppConfig } from "../config/AppConfig.js"
 
@@ -12,7 +14,15 @@ import { AppConfig } from "../config/AppConfig.js"
  * already have it); every change to the schema is a new numbered file, runnable on PostgreSQL 15
  * and on PGlite alike.
  */
-export const migrationsDirectory = fileURLToPath(new URL("../../sql/", import.meta.url))
+export const migrationsDirectory = ((): string => {
+  // `sql/` sits at the package's root: two levels up from src/db/, one up from the bundled
+  // dist/Main.js. The nearest one upwards is it.
+  const here = dirname(fileURLToPath(import.meta.url))
+  for (let dir = here; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, "sql", "0001_schema.sql"))) return join(dir, "sql")
+  }
+  return join(here, "..", "..", "sql")
+})()
 
 /** Placeholders a migration may use, filled from configuration (never from user input). */
 export interface MigrationVariables {

@@ -23,8 +23,8 @@ const contentTypes: Record<string, string> = {
   js: "text/javascript; charset=utf-8"
 }
 
-// Beside this module in the sources; a compiled build (dist/) may leave the files in src/, so
-// look there too, from the package's root upwards.
+// Beside this module: src/http/dashboard in the sources, dist/dashboard beside the bundled
+// dist/Main.js (the build copies them there); failing that, in src/ from the package's root upwards.
 const pageDirectory = (): string => {
   const here = dirname(fileURLToPath(import.meta.url))
   const besides = join(here, "dashboard")

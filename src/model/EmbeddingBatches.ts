@@ -1,4 +1,4 @@
-import { decode, encode } from "gpt-tokenizer/encoding/cl100k_base"
+import { createRequire } from "node:module"
 
 /**
  * OpenAI's embeddings limits: inputs per request, tokens per request, tokens per input. The
@@ -26,8 +26,14 @@ export interface EmbeddingBatch {
 
 const asPlainText = { disallowedSpecial: new Set<string>() }
 
+// Loaded on the first embedding request, not at start-up (see Tokens.ts).
+type Cl100k = typeof import("gpt-tokenizer/encoding/cl100k_base")
+let loaded: Cl100k | undefined
+const cl100k = (): Cl100k => (loaded ??= createRequire(import.meta.url)("gpt-tokenizer/encoding/cl100k_base") as Cl100k)
+
 /** Tokenizes one input, cutting it to the first `maxTokensPerInput` tokens when longer. */
 export const prepareEmbeddingInput = (index: number, text: string): EmbeddingInput => {
+  const { decode, encode } = cl100k()
   const tokens = encode(text, asPlainText)
   if (tokens.length <= embeddingLimits.maxTokensPerInput) {
     return { index, text, tokens: tokens.length, truncatedFrom: undefined }

@@ -4,9 +4,9 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { join } from "node:path"
 
 /**
- * The real service as a child process, `node --import tsx src/Main.ts` (the sources; `builtEntry`
- * runs `dist/` as `npm start` does, `cliEntry` a command of the CLI), for tests of what only a
- * process has: start-up, exit codes, signals, a crash.
+ * The real service as a child process, by default `builtEntry`, the bundled dist/Main.js as
+ * `npm start` runs it (`devEntry` runs the sources through tsx, `cliEntry` a command of the
+ * CLI), for tests of what only a process has: start-up, exit codes, signals, a crash.
  *
  * - The child gets only the variables it is given (plus PATH, HOME, TMPDIR): nothing of the
  *   developer's environment (a DATABASE_URL, an OPENAI_API_KEY) leaks into it. PORT defaults
