@@ -1,5 +1,5 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Cause, Clock, Duration, Effect, Option, Schedule } from "effect"
+import { Cause, Clock, Data, Duration, Effect, Fiber, Option, Schedule } from "effect"
 import { randomUUID } from "node:crypto"
 import { AppConfig } from "../config/AppConfig.js"
 import { Instance } from "../config/Instance.js"
@@ -30,6 +30,9 @@ export interface ProcessOptions {
 /** Why a named claim (HTTP) did not start a run. */
 export type ClaimRefused = ConversationInProgress | ConversationNotFound | ConversationAlreadyProcessed | UserBusy
 
+/** A run's heartbeat found that the run may no longer hold its leases. */
+class LeaseLost extends Data.TaggedError("LeaseLost")<{ readonly reason: string }> {}
+
 /** How often a claim waits for the user's mailbox while another of the user's runs finishes. */
 const UserMailboxWait = Schedule.spaced("200 millis")
 
@@ -50,30 +53,68 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
     const pool = yield* WorkerPool
     const config = yield* AppConfig
     const instance = yield* Instance
-    const heartbeatEvery = Duration.millis(Math.max(50, Duration.toMillis(config.leaseDuration) / 3))
+    const leaseMs = Duration.toMillis(config.leaseDuration)
+    const heartbeatEvery = Duration.millis(Math.max(50, leaseMs / 3))
 
-    const heartbeat = (claim: Claim) =>
-      leases.heartbeat(claim).pipe(
-        Effect.tap((held) => (held ? Effect.void : Effect.logWarning("lease lost during a run"))),
-        Effect.catchTag("SqlError", (error) => Effect.logWarning("lease heartbeat failed", error)),
-        Effect.repeat(Schedule.spaced(heartbeatEvery))
-      )
+    /**
+     * Extends the run's leases every third of LEASE_DURATION, and fails with `LeaseLost` when the
+     * run may no longer hold them: another instance took them over, or they could not be extended
+     * (the database unreachable) and would expire before the next beat. The run then stops, so two
+     * instances never run one conversation at the same time.
+     */
+    const heartbeat = (claim: Claim, claimedAtMs: number) =>
+      Effect.gen(function*() {
+        let heldUntilMs = claimedAtMs + leaseMs
+        for (;;) {
+          yield* Effect.sleep(heartbeatEvery)
+          const sentAtMs = yield* Clock.currentTimeMillis
+          // A beat that errs or hangs (the database unreachable, the row locked) extends nothing.
+          const held = yield* leases.heartbeat(claim).pipe(
+            Effect.timeoutFail({ duration: heartbeatEvery, onTimeout: () => "the heartbeat timed out" }),
+            Effect.catchAll((error) => Effect.logWarning("lease heartbeat failed", error).pipe(Effect.as(undefined)))
+          )
+          if (held === false) return yield* new LeaseLost({ reason: "another instance took the conversation over" })
+          if (held === true) heldUntilMs = sentAtMs + leaseMs
+          else if ((yield* Clock.currentTimeMillis) + Duration.toMillis(heartbeatEvery) >= heldUntilMs) {
+            return yield* new LeaseLost({ reason: "the lease could not be extended before it expires" })
+          }
+        }
+      })
 
     const end = (claim: Claim, outcome: RunOutcome, execution: ExecutionEnd) => leases.end(claim, outcome, execution)
+
+    /**
+     * A run stopped by its heartbeat: its execution is closed as failed, and its leases, if it
+     * still holds them, go back to the queue (guarded by the owner token: a taken-over lease is
+     * left to its new owner). Answered as the conversation being in progress elsewhere.
+     */
+    const leaseLost = (claim: Claim, executionId: string, claimedAtMs: number, lost: LeaseLost) =>
+      Effect.gen(function*() {
+        yield* Effect.logWarning("lease lost: the run stopped").pipe(Effect.annotateLogs({ reason: lost.reason }))
+        const stoppedAtMs = yield* Clock.currentTimeMillis
+        yield* end(claim, { _tag: "Interrupted" }, {
+          executionId,
+          status: "failed",
+          error: `lease lost: ${lost.reason}; the run stopped`,
+          failedStage: null,
+          totalDurationMs: stoppedAtMs - claimedAtMs
+        }).pipe(Effect.catchTag("SqlError", (error) => Effect.logError("could not close a run that lost its lease", error)))
+        return yield* new ConversationInProgress({ conversationId: claim.conversationId, executionId: null })
+      })
 
     const execute = (claim: Claim, executionId: string, options: ProcessOptions, claimedAtMs: number) =>
       Effect.gen(function*() {
         const startedAtMs = yield* Clock.currentTimeMillis
         const budget = options.timeout ?? config.pipelineTimeout
         yield* executions.start(executionId, claim.attempt)
-        yield* Effect.forkScoped(heartbeat(claim))
+        const beat = yield* Effect.forkScoped(heartbeat(claim, claimedAtMs))
         const outcome = yield* pipeline.run({
           executionId,
           conversationId: claim.conversationId,
           forceReprocess: options.forceReprocess ?? false,
           budget,
           deadlineMs: startedAtMs + Duration.toMillis(budget)
-        })
+        }).pipe(Effect.raceFirst(Fiber.join(beat)))
         if (outcome._tag === "Completed") {
           const { report } = outcome
           yield* end(claim, { _tag: "Processed" }, {
@@ -108,6 +149,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
         })
       }).pipe(
         Effect.scoped,
+        Effect.catchTag("LeaseLost", (lost) => leaseLost(claim, executionId, claimedAtMs, lost)),
         Effect.tap((report) => recordRun(report.status, options.trigger)),
         Effect.tapErrorTag("PipelineFailed", () => recordRun("failed", options.trigger)),
         Effect.onInterrupt(() =>

@@ -10,6 +10,8 @@ export type RunResult =
   | { readonly _tag: "Failed"; readonly executionId: string; readonly reason: string }
   /** The database was lost mid-run, or a defect: the lease expires and the claim retries it. */
   | { readonly _tag: "Died" }
+  /** The run lost its lease and stopped: the conversation is another run's now, or queued again. */
+  | { readonly _tag: "Stopped" }
 
 /**
  * Runs a conversation the caller claimed. A critical failure is an answer, not an error: the
@@ -32,6 +34,7 @@ export const runClaim = (
           Effect.annotateLogs({ reason: failed.reason, fallback_action: failed.fallbackAction }),
           Effect.as<RunResult>({ _tag: "Failed", executionId: failed.executionId, reason: failed.reason })
         ),
+      ConversationInProgress: () => Effect.succeed<RunResult>({ _tag: "Stopped" }),
       SqlError: (error) =>
         Effect.logError("pipeline run lost the database; its lease will expire and it will be claimed again", error).pipe(
           Effect.as<RunResult>({ _tag: "Died" })
