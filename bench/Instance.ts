@@ -20,6 +20,7 @@ const program = Effect.gen(function*() {
   yield* Console.log("ready")
   yield* go
   const start = performance.now()
+  const cpuStart = process.cpuUsage()
   let processed = 0
   let failed = 0
   for (;;) {
@@ -28,7 +29,9 @@ const program = Effect.gen(function*() {
     failed += result.failed
     if (result.detected === 0) break
   }
-  yield* Console.log(JSON.stringify({ processed, failed, elapsed: performance.now() - start }))
+  const cpu = process.cpuUsage(cpuStart)
+  const cpuMs = (cpu.user + cpu.system) / 1000
+  yield* Console.log(JSON.stringify({ processed, failed, elapsed: performance.now() - start, cpuMs }))
 }).pipe(Effect.provide(benchApp(JSON.parse(process.env.BENCH_ENV ?? "{}"))))
 
 NodeRuntime.runMain(program)

@@ -39,7 +39,7 @@ const quick = { STALE_AFTER: "1", PIPELINE_TIMEOUT: "120 seconds" }
 
 /** A child process running bench/Instance.ts over `env`, started and waiting for "go". */
 const startInstance = (env: Record<string, string>) =>
-  Effect.async<{ readonly go: () => Promise<{ processed: number; failed: number; elapsed: number }> }, Error>((resume) => {
+  Effect.async<{ readonly go: () => Promise<{ processed: number; failed: number; elapsed: number; cpuMs: number }> }, Error>((resume) => {
     const child = spawn(process.execPath, ["--import", "tsx", "bench/Instance.ts"], {
       env: { ...process.env, BENCH_ENV: JSON.stringify(env) },
       stdio: ["pipe", "pipe", "inherit"]
@@ -72,7 +72,9 @@ export const instancesThroughput = (instances: number, perInstance: number) =>
     const [wall, results] = yield* timed(Effect.promise(() => Promise.all(children.map((child) => child.go()))))
     const processed = results.reduce((n, r) => n + r.processed, 0)
     const failed = results.reduce((n, r) => n + r.failed, 0)
-    return { processed, failed, rate: processed / (wall / 1000) }
+    // The instances' own CPU (user + system) per conversation: what a shared machine cannot blur.
+    const cpuPerRun = results.reduce((n, r) => n + r.cpuMs, 0) / Math.max(1, processed)
+    return { processed, failed, rate: processed / (wall / 1000), cpuPerRun }
   }).pipe(Effect.scoped)
 
 const openAiEnv = (url: string) => ({

@@ -40,10 +40,10 @@ const program = Effect.gen(function*() {
     if (section(1)) {
     yield* progress("1/8 throughput, one instance (200 conversations, offline model)")
     const one = yield* instancesThroughput(1, 200)
-    yield* progress(`  ${f1(one.rate)} conversations/s`)
+    yield* progress(`  ${f1(one.rate)} conversations/s, ${f2(one.cpuPerRun)} ms of instance CPU per run`)
     yield* progress("2/8 throughput, two instances on one database (200 conversations each)")
     const two = yield* instancesThroughput(2, 200)
-    yield* progress(`  ${f1(two.rate)} conversations/s`)
+    yield* progress(`  ${f1(two.rate)} conversations/s, ${f2(two.cpuPerRun)} ms of instance CPU per run`)
     rows.push(row("throughput, offline model, 1 instance (conv/s)", f1(one.rate), "", "", "≥ 100"))
     rows.push(row("throughput, 2 instances on one database (conv/s)", f1(two.rate), `1 instance: ${f1(one.rate)}`, `${f2(two.rate / one.rate)}×`, "≥ 1.7×"))
     }

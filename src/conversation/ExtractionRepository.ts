@@ -39,10 +39,21 @@ export class ExtractionRepository extends Effect.Service<ExtractionRepository>()
       readonly extraction: Extraction
     }) {
       const json = yield* encode(input.extraction)
-      yield* sql`
-        INSERT INTO conversation_extractions (conversation_id, extraction)
-        VALUES (${input.conversationId}, ${json}::jsonb)
-        ON CONFLICT (conversation_id) DO NOTHING`
+      // One round trip: the row inserted, or the one already there. A row committed by a racing
+      // run after this statement began is not in its snapshot: then it is read again.
+      const rows = yield* sql`
+        WITH inserted AS (
+          INSERT INTO conversation_extractions (conversation_id, extraction)
+          VALUES (${input.conversationId}, ${json}::jsonb)
+          ON CONFLICT (conversation_id) DO NOTHING
+          RETURNING 1
+        )
+        SELECT ${json}::text AS extraction FROM inserted
+        UNION ALL
+        SELECT extraction::text FROM conversation_extractions
+        WHERE conversation_id = ${input.conversationId} AND NOT EXISTS (SELECT 1 FROM inserted)`
+      const [row] = yield* Schema.decodeUnknown(Schema.Array(StoredExtraction))(rows)
+      if (row !== undefined) return row.extraction
       const stored = yield* find(input.conversationId)
       return Option.getOrElse(stored, () => input.extraction)
     })

@@ -34,8 +34,6 @@ export interface AddFactsResult {
 
 type FactOutcome = "inserted" | "superseded" | "unchanged"
 
-const IdRow = Schema.Struct({ id: Schema.String })
-const NearestRow = Schema.Struct({ id: Schema.String, similarity: Schema.Number })
 
 /** Rows of our own table that fail our own schema are a bug, not a condition callers handle. */
 const decodeOrDie = <A, I>(schema: Schema.Schema<A, I>) => (rows: ReadonlyArray<unknown>) =>
@@ -78,58 +76,63 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
         LIMIT ${Math.max(0, Math.floor(input.limit))}`
     }
 
+    const OutcomeRow = Schema.Struct({ inserted: Schema.NullOr(Schema.String), superseded: Schema.Number })
+
+    /**
+     * One fact in one statement (atomic, one round trip): known already → unchanged; else
+     * inserted, and the most similar active fact (as found before the insert) superseded by it
+     * when it is at least SUPERSEDE_SIMILARITY alike.
+     */
     const addOne = (input: {
       readonly userId: string
       readonly conversationId: string
       readonly fact: NewFact
     }): Effect.Effect<FactOutcome, SqlError.SqlError> =>
-      sql.withTransaction(
-        Effect.gen(function*() {
-          const { fact } = input
-          const normalized = normalizeFact(fact.text)
-          if (normalized === "") return "unchanged"
-          // A fact this conversation already stored counts as known even after something newer
-          // superseded it: a re-run must not bring it back or supersede twice. A fact retired by
-          // force_reprocess (superseded by itself, see `retireConversation`) is not known.
-          const known = yield* sql`
+      Effect.gen(function*() {
+        const { fact } = input
+        const normalized = normalizeFact(fact.text)
+        if (normalized === "") return "unchanged"
+        const vector = Option.getOrNull(Option.map(fact.embedding, toVectorLiteral))
+        // A fact this conversation already stored counts as known even after something newer
+        // superseded it: a re-run must not bring it back or supersede twice. A fact retired by
+        // force_reprocess (superseded by itself, see `retireConversation`) is not known.
+        // Another writer storing the identical fact meanwhile makes the insert do nothing.
+        const nearest = vector === null
+          ? sql`SELECT NULL::uuid AS id, 0::float8 AS similarity WHERE false`
+          : sql`
+              SELECT id, 1 - (embedding <=> ${vector}::vector) AS similarity
+              FROM memory_facts
+              WHERE user_id = ${input.userId} AND is_active AND embedding IS NOT NULL
+              ORDER BY embedding <=> ${vector}::vector
+              LIMIT 1`
+        const rows = yield* sql`
+          WITH known AS (
             SELECT id FROM memory_facts
             WHERE user_id = ${input.userId} AND normalized_fact = ${normalized}
               AND (is_active OR (conversation_id = ${input.conversationId} AND superseded_by IS DISTINCT FROM id))
-            LIMIT 1`
-          if (known.length > 0) return "unchanged"
-
-          const vector = Option.map(fact.embedding, toVectorLiteral)
-          const nearest = Option.isNone(vector)
-            ? []
-            : yield* sql`
-                SELECT id, 1 - (embedding <=> ${vector.value}::vector) AS similarity
-                FROM memory_facts
-                WHERE user_id = ${input.userId} AND is_active AND embedding IS NOT NULL
-                ORDER BY embedding <=> ${vector.value}::vector
-                LIMIT 1`.pipe(Effect.flatMap(decodeOrDie(NearestRow)))
-
-          const inserted = yield* sql`
+            LIMIT 1
+          ), nearest AS (${nearest}), inserted AS (
             INSERT INTO memory_facts (user_id, conversation_id, fact, normalized_fact, graph_type, embedding,
                                       confidence, source)
-            VALUES (${input.userId}, ${input.conversationId}, ${fact.text}, ${normalized}, ${fact.graphType},
-                    ${Option.getOrNull(vector)}::vector, ${EXTRACTED_FACT_CONFIDENCE}, ${EXTRACTED_FACT_SOURCE})
+            SELECT ${input.userId}::uuid, ${input.conversationId}::uuid, ${fact.text}::text, ${normalized}::text,
+                   ${fact.graphType}::text, ${vector}::vector, ${EXTRACTED_FACT_CONFIDENCE}::float8,
+                   ${EXTRACTED_FACT_SOURCE}::text
+            WHERE NOT EXISTS (SELECT 1 FROM known)
             ON CONFLICT (user_id, normalized_fact) WHERE is_active DO NOTHING
-            RETURNING id`.pipe(Effect.flatMap(decodeOrDie(IdRow)))
-          const newId = inserted[0]?.id
-          // Another writer stored the identical fact between our check and our insert.
-          if (newId === undefined) return "unchanged"
-
-          const replaced = nearest[0]
-          if (replaced === undefined || replaced.similarity < SUPERSEDE_SIMILARITY) {
-            return "inserted"
-          }
-          const superseded = yield* sql`
-            UPDATE memory_facts SET is_active = false, superseded_by = ${newId}
-            WHERE id = ${replaced.id} AND is_active
-            RETURNING id`
-          return superseded.length > 0 ? "superseded" : "inserted"
-        })
-      )
+            RETURNING id
+          ), superseded AS (
+            UPDATE memory_facts SET is_active = false, superseded_by = (SELECT id FROM inserted)
+            WHERE id = (SELECT id FROM nearest WHERE similarity >= ${SUPERSEDE_SIMILARITY})
+              AND is_active AND EXISTS (SELECT 1 FROM inserted)
+            RETURNING id
+          )
+          SELECT (SELECT id FROM inserted) AS inserted, (SELECT count(*) FROM superseded)::int AS superseded`.pipe(
+          Effect.flatMap(decodeOrDie(OutcomeRow))
+        )
+        const row = rows[0]
+        if (row === undefined || row.inserted === null) return "unchanged"
+        return row.superseded > 0 ? "superseded" : "inserted"
+      })
 
     /**
      * force_reprocess: takes back a conversation's facts before the new run stores its own. Facts
@@ -158,7 +161,7 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
 
     /**
      * Stores a conversation's facts, one after another (a later fact may supersede an earlier
-     * one of the same batch). Each fact is its own transaction, so a crash mid-way keeps what was
+     * one of the same batch). Each fact is its own statement, so a crash mid-way keeps what was
      * stored and the re-run finds it unchanged.
      */
     const addFacts = Effect.fn("MemoryRepository.addFacts")(function*(input: {

@@ -76,6 +76,35 @@ export class NotesRepository extends Effect.Service<NotesRepository>()("aftertal
       return inserted.length
     })
 
+    /** A conversation's threads and thoughts in one statement; how many of each were new. */
+    const addNotes = Effect.fn("NotesRepository.addNotes")(function*(input: {
+      readonly userId: string
+      readonly conversationId: string
+      readonly topics: ReadonlyArray<string>
+      readonly thoughts: ReadonlyArray<string>
+    }) {
+      const topics = distinct(input.topics)
+      const contents = distinct(input.thoughts)
+      if (topics.length === 0 || contents.length === 0) {
+        const threads = yield* addThreads(input)
+        const thoughts = yield* addThoughts(input)
+        return { threads, thoughts }
+      }
+      const { conversationId, userId } = input
+      const [counts] = yield* sql<{ threads: number; thoughts: number }>`
+        WITH threads AS (
+          INSERT INTO conversation_threads ${sql.insert(topics.map((topic) => ({ user_id: userId, conversation_id: conversationId, topic })))}
+          ON CONFLICT (conversation_id, topic) DO NOTHING
+          RETURNING id
+        ), thoughts AS (
+          INSERT INTO nikita_thoughts ${sql.insert(contents.map((content) => ({ user_id: userId, conversation_id: conversationId, content })))}
+          ON CONFLICT (conversation_id, content) DO NOTHING
+          RETURNING id
+        )
+        SELECT (SELECT count(*) FROM threads)::int AS threads, (SELECT count(*) FROM thoughts)::int AS thoughts`
+      return { threads: counts?.threads ?? 0, thoughts: counts?.thoughts ?? 0 }
+    })
+
     const findOpenThreads = SqlSchema.findAll({
       Request: Recent,
       Result: Thread,
@@ -110,6 +139,6 @@ export class NotesRepository extends Effect.Service<NotesRepository>()("aftertal
       Effect.catchTag("ParseError", Effect.die)
     )
 
-    return { addThreads, addThoughts, removeConversation, openThreads, recentThoughts } as const
+    return { addThreads, addThoughts, addNotes, removeConversation, openThreads, recentThoughts } as const
   })
 }) {}

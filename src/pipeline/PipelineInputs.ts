@@ -3,20 +3,23 @@ import { Effect, Option, Schema } from "effect"
 import { Chapter } from "../game/Chapters.js"
 import { EngagementState } from "../game/Engagement.js"
 import type { PipelineConversation, PipelineUser } from "./Stage.js"
-import { ConversationRepository } from "../conversation/ConversationRepository.js"
 
 /** Loads what a pipeline run works on: the conversation with its transcript and the player's state. */
 
-const ConversationRow = Schema.Struct({
+const MessageRow = Schema.Struct({
+  role: Schema.Literal("user", "nikita"),
+  content: Schema.String,
+  sent_at: Schema.Date
+})
+
+/** The conversation, its transcript (as JSON, in order) and its player's state: one row. */
+const InputsRow = Schema.Struct({
   id: Schema.String,
   user_id: Schema.String,
   platform: Schema.Literal("text", "voice"),
   started_at: Schema.DateFromSelf,
-  last_message_at: Schema.DateFromSelf
-})
-
-const UserRow = Schema.Struct({
-  id: Schema.String,
+  last_message_at: Schema.DateFromSelf,
+  messages: Schema.Array(MessageRow),
   timezone: Schema.String,
   game_status: Schema.Literal("active", "boss_fight", "game_over", "won"),
   chapter: Chapter,
@@ -37,39 +40,37 @@ const UserRow = Schema.Struct({
 export class PipelineInputs extends Effect.Service<PipelineInputs>()("aftertalk/PipelineInputs", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const conversations = yield* ConversationRepository
 
-    const findConversation = SqlSchema.findOne({
+    // One round trip. "Previous interaction": the latest message of the user's other
+    // conversations that came before this one, so gaps are measured up to this conversation,
+    // not including it.
+    const findInputs = SqlSchema.findOne({
       Request: Schema.String,
-      Result: ConversationRow,
-      execute: (id) => sql`SELECT id, user_id, platform, started_at, last_message_at FROM conversations WHERE id = ${id}`
-    })
-
-    // "Previous interaction": the latest message of the user's other conversations that came
-    // before this one, so gaps are measured up to this conversation, not including it.
-    const findUser = SqlSchema.findOne({
-      Request: Schema.Struct({ userId: Schema.String, conversationId: Schema.String, before: Schema.DateFromSelf }),
-      Result: UserRow,
-      execute: ({ before, conversationId, userId }) =>
+      Result: InputsRow,
+      execute: (id) =>
         sql`
-          SELECT u.id, u.timezone, u.game_status, u.chapter, u.relationship_score, u.engagement_state,
+          SELECT c.id, c.user_id, c.platform, c.started_at, c.last_message_at,
+                 (SELECT coalesce(json_agg(json_build_object('role', t.role, 'content', t.content, 'sent_at', t.sent_at)
+                                           ORDER BY t.seq), '[]'::json)
+                    FROM messages t WHERE t.conversation_id = c.id) AS messages,
+                 u.timezone, u.game_status, u.chapter, u.relationship_score, u.engagement_state,
                  u.vulnerability_exchanges, u.conflict_temperature, u.conflict_updated_at,
                  u.conflict_critical_since, u.created_at, m.intimacy, m.passion, m.trust, m.secureness,
-                 (SELECT max(c.last_message_at) FROM conversations c
-                   WHERE c.user_id = u.id AND c.id <> ${conversationId} AND c.last_message_at <= ${before}
+                 (SELECT max(p.last_message_at) FROM conversations p
+                   WHERE p.user_id = u.id AND p.id <> c.id AND p.last_message_at <= c.started_at
                  ) AS previous_interaction_at
-          FROM users u JOIN user_metrics m ON m.user_id = u.id
-          WHERE u.id = ${userId}`
+          FROM conversations c
+          JOIN users u ON u.id = c.user_id
+          JOIN user_metrics m ON m.user_id = u.id
+          WHERE c.id = ${id}`
     })
 
     const load = Effect.fn("PipelineInputs.load")(function*(conversationId: string) {
-      const conversation = yield* findConversation(conversationId)
-      if (Option.isNone(conversation)) return Option.none()
-      const row = conversation.value
-      const messages = yield* conversations.messages(row.id)
-      const user = yield* findUser({ userId: row.user_id, conversationId: row.id, before: row.started_at })
-      if (Option.isNone(user)) return Option.none()
-      const u = user.value
+      const found = yield* findInputs(conversationId)
+      if (Option.isNone(found)) return Option.none()
+      const row = found.value
+      const u = row
+      const messages = row.messages
       const pipelineConversation: PipelineConversation = {
         id: row.id,
         userId: row.user_id,
@@ -79,7 +80,7 @@ export class PipelineInputs extends Effect.Service<PipelineInputs>()("aftertalk/
         messages: messages.map((m) => ({ role: m.role, content: m.content, sentAt: m.sent_at }))
       }
       const pipelineUser: PipelineUser = {
-        id: u.id,
+        id: row.user_id,
         timezone: u.timezone,
         gameStatus: u.game_status,
         chapter: u.chapter,
@@ -97,6 +98,5 @@ export class PipelineInputs extends Effect.Service<PipelineInputs>()("aftertalk/
     }, Effect.orDie)
 
     return { load } as const
-  }),
-  dependencies: [ConversationRepository.Default]
+  })
 }) {}

@@ -72,13 +72,15 @@ export const makeOrchestrator = <R>(plan: StagePlan<R>) =>
         }
 
         const current = yield* Ref.make<RunningStages>([])
+        const ended = yield* Ref.make<StageResults>({})
         const outcome = yield* runStages({
           plan,
           run: pipelineRun,
           context,
           current,
           executions,
-          runDeadlineMs: target.deadlineMs
+          runDeadlineMs: target.deadlineMs,
+          results: ended
         }).pipe(
           Effect.timeoutFail({ duration: left, onTimeout: (): BudgetExceeded => ({ _tag: "BudgetExceeded" }) }),
           Effect.either
@@ -89,7 +91,8 @@ export const makeOrchestrator = <R>(plan: StagePlan<R>) =>
         if (outcome.left._tag === "SqlError") return yield* outcome.left
         const failedAtMs = yield* Clock.currentTimeMillis
         const stop = describeStop({ stop: outcome.left, running: earliestRunning(yield* Ref.get(current)), runStartedAtMs: startedAtMs, budget })
-        const stageResults = outcome.left._tag === "StagesStopped" ? outcome.left.results : yield* recorded(target.executionId)
+        // Out of budget: the results of the stages that ended (the run's end records those a level did not).
+        const stageResults = outcome.left._tag === "StagesStopped" ? outcome.left.results : yield* Ref.get(ended)
         const stopped: PipelineOutcome = {
           _tag: "Stopped",
           stopped: {
@@ -110,10 +113,6 @@ export const makeOrchestrator = <R>(plan: StagePlan<R>) =>
         Effect.withSpan("Pipeline.run", { attributes: { conversation_id: target.conversationId } }),
         Effect.annotateLogs({ conversation_id: target.conversationId, execution_id: target.executionId })
       )
-
-    /** The results a run recorded before its budget ran out (the stages' own record). */
-    const recorded = (executionId: string) =>
-      Effect.map(executions.find(executionId), Option.match({ onNone: (): StageResults => ({}), onSome: (e) => e.stage_results }))
 
     return { run } satisfies PipelineShape
   })

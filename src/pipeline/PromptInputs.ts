@@ -13,7 +13,7 @@ import {
   UnknownPromptUser
 } from "../prompt/LoadedPromptState.js"
 import { type BuiltPrompt, PromptBuilder, type PromptBuildRequest } from "../prompt/PromptBuilder.js"
-import { type PromptPlatform, promptLimits, type PromptState } from "../prompt/PromptTemplate.js"
+import { type PromptLimits, type PromptPlatform, promptLimits, type PromptState } from "../prompt/PromptTemplate.js"
 
 /**
  * Reads everything a prompt is built from, for one player, platform and moment, from the feature
@@ -29,24 +29,92 @@ export class PromptInputs extends Effect.Service<PromptInputs>()("aftertalk/Prom
     const memory = yield* MemoryRepository
     const builder = yield* PromptBuilder
 
+    /** Of several platforms' limits, the largest of each: one load serves them all. */
+    const widest = (platforms: ReadonlyArray<PromptPlatform>): PromptLimits => {
+      const of = (key: keyof PromptLimits) => Math.max(0, ...platforms.map((p) => promptLimits[p][key]))
+      return { lifeEvents: of("lifeEvents"), memory: of("memory"), summaries: of("summaries"), threads: of("threads"), thoughts: of("thoughts") }
+    }
+
     /**
-     * The memory query is the conversation's summary (the latest summary without a conversation)
-     * plus the newest open threads: what the next conversation most likely picks up.
+     * Reads the player's state once, at the widest limits of `platforms`, and derives each
+     * platform's state from it: the memory query (the conversation's summary, else the latest
+     * one, plus the newest open threads) is the same for every platform, so one search at the
+     * largest limit holds every platform's best facts, most relevant first.
      */
-    const memoryFor = (userId: string, query: string, limit: number) =>
+    const loadFor = (request: {
+      readonly userId: string
+      readonly platforms: ReadonlyArray<PromptPlatform>
+      readonly conversationId?: string | undefined
+      readonly now: Date
+    }) =>
       Effect.gen(function*() {
-        const found = query === "" ? [] : yield* memory.searchText({ userId, query, limit })
-        if (found.length >= limit) return { facts: found, source: "search" as const }
-        const recent = yield* memory.recent({ userId, limit })
-        const facts = padWithRecent(found, recent, limit)
-        const source: MemorySource = facts.length === 0
-          ? "none"
-          : found.length === 0
-          ? "recent"
-          : facts.length > found.length
-          ? "search_and_recent"
-          : "search"
-        return { facts, source }
+        const { now, userId } = request
+        const limits = widest(request.platforms)
+        const user = yield* users.find(userId)
+        if (Option.isNone(user)) {
+          return yield* new UnknownPromptUser({ userId, message: `no player with id ${userId}` })
+        }
+        const { timezone } = user.value
+        const [events, recentSummaries, openThreads, recentThoughts] = yield* Effect.all([
+          lifeEvents.forDay({ userId, date: localDate(now, timezone) }),
+          summaries.recent({ userId, limit: limits.summaries }),
+          notes.openThreads({ userId, limit: limits.threads }),
+          notes.recentThoughts({ userId, limit: limits.thoughts })
+        ], { concurrency: "unbounded" })
+
+        const ownSummary = request.conversationId === undefined
+          ? Option.none()
+          : Option.flatMap(yield* summaries.stored(request.conversationId), (row) => Option.fromNullable(row.summary))
+        const summaryForQuery = Option.getOrElse(ownSummary, () => recentSummaries[0]?.summary ?? "")
+        const memoryQuery = [summaryForQuery, ...openThreads.slice(0, QUERY_THREADS).map((thread) => thread.topic)]
+          .map((part) => part.trim())
+          .filter((part) => part !== "")
+          .join(". ")
+        const found = memoryQuery === "" ? [] : yield* memory.searchText({ userId, query: memoryQuery, limit: limits.memory })
+        // The newest facts pad a search that found fewer than a platform's limit.
+        const recent = found.length >= limits.memory ? [] : yield* memory.recent({ userId, limit: limits.memory })
+
+        // Contact counts the player's messages (`last_interaction_at`) and, for conversations the
+        // message path did not stamp (voice calls from the webhook), their last message.
+        const latestConversation = recentSummaries[0]?.last_message_at ?? null
+        const lastInteraction = user.value.last_interaction_at
+        const lastContactAt = lastInteraction === null || (latestConversation !== null && latestConversation > lastInteraction)
+          ? latestConversation
+          : lastInteraction
+
+        const stateOf = (platform: PromptPlatform): LoadedPromptState => {
+          const own = promptLimits[platform]
+          const searched = found.slice(0, own.memory)
+          const facts = searched.length >= own.memory ? searched : padWithRecent(searched, recent.slice(0, own.memory), own.memory)
+          const memorySource: MemorySource = facts.length === 0
+            ? "none"
+            : searched.length === 0
+            ? "recent"
+            : facts.length > searched.length
+            ? "search_and_recent"
+            : "search"
+          const summariesShown = recentSummaries.slice(0, own.summaries)
+          const state: PromptState = {
+            platform,
+            now,
+            timeZone: timezone,
+            displayName: user.value.display_name,
+            chapter: user.value.chapter,
+            gameStatus: user.value.game_status,
+            relationshipScore: user.value.relationship_score,
+            engagementState: user.value.engagement_state,
+            conflictZone: user.value.conflict.zone,
+            emotionalState: user.value.emotional_state,
+            lifeEvents: events,
+            memory: facts.map((fact) => ({ id: fact.id, fact: fact.fact, graphType: fact.graphType })),
+            recentSummaries: summariesShown.map((row) => ({ summary: row.summary, at: row.last_message_at })),
+            lastContactAt,
+            openThreads: openThreads.slice(0, own.threads).map((thread) => thread.topic),
+            thoughts: recentThoughts.slice(0, own.thoughts).map((thought) => thought.content)
+          }
+          return { state, memorySource, memoryQuery, summaryConversationIds: summariesShown.map((row) => row.conversation_id) }
+        }
+        return stateOf
       })
 
     const load = Effect.fn("PromptInputs.load")(function*(request: {
@@ -55,75 +123,36 @@ export class PromptInputs extends Effect.Service<PromptInputs>()("aftertalk/Prom
       readonly conversationId?: string | undefined
       readonly now: Date
     }) {
-      const { now, platform, userId } = request
-      const limits = promptLimits[platform]
-      const user = yield* users.find(userId)
-      if (Option.isNone(user)) {
-        return yield* new UnknownPromptUser({ userId, message: `no player with id ${userId}` })
-      }
-      const { timezone } = user.value
-      const [events, recentSummaries, openThreads, recentThoughts] = yield* Effect.all([
-        lifeEvents.forDay({ userId, date: localDate(now, timezone) }),
-        summaries.recent({ userId, limit: limits.summaries }),
-        notes.openThreads({ userId, limit: limits.threads }),
-        notes.recentThoughts({ userId, limit: limits.thoughts })
-      ], { concurrency: "unbounded" })
-
-      const ownSummary = request.conversationId === undefined
-        ? Option.none()
-        : Option.flatMap(yield* summaries.stored(request.conversationId), (row) => Option.fromNullable(row.summary))
-      const summaryForQuery = Option.getOrElse(ownSummary, () => recentSummaries[0]?.summary ?? "")
-      const memoryQuery = [summaryForQuery, ...openThreads.slice(0, QUERY_THREADS).map((thread) => thread.topic)]
-        .map((part) => part.trim())
-        .filter((part) => part !== "")
-        .join(". ")
-      const remembered = yield* memoryFor(userId, memoryQuery, limits.memory)
-
-      // Contact counts the player's messages (`last_interaction_at`) and, for conversations the
-      // message path did not stamp (voice calls from the webhook), their last message.
-      const latestConversation = recentSummaries[0]?.last_message_at ?? null
-      const lastInteraction = user.value.last_interaction_at
-      const lastContactAt = lastInteraction === null || (latestConversation !== null && latestConversation > lastInteraction)
-        ? latestConversation
-        : lastInteraction
-
-      const state: PromptState = {
-        platform,
-        now,
-        timeZone: timezone,
-        displayName: user.value.display_name,
-        chapter: user.value.chapter,
-        gameStatus: user.value.game_status,
-        relationshipScore: user.value.relationship_score,
-        engagementState: user.value.engagement_state,
-        conflictZone: user.value.conflict.zone,
-        emotionalState: user.value.emotional_state,
-        lifeEvents: events,
-        memory: remembered.facts.map((fact) => ({ id: fact.id, fact: fact.fact, graphType: fact.graphType })),
-        recentSummaries: recentSummaries.map((row) => ({ summary: row.summary, at: row.last_message_at })),
-        lastContactAt,
-        openThreads: openThreads.map((thread) => thread.topic),
-        thoughts: recentThoughts.map((thought) => thought.content)
-      }
-      return {
-        state,
-        memorySource: remembered.source,
-        memoryQuery,
-        summaryConversationIds: recentSummaries.map((row) => row.conversation_id)
-      } satisfies LoadedPromptState
+      const stateOf = yield* loadFor({ ...request, platforms: [request.platform] })
+      return stateOf(request.platform)
     })
 
     /** The prompt from the state loaded now; its generation time counts the loading too. */
     const build = Effect.fn("PromptInputs.build")(function*(request: PromptBuildRequest) {
-      const startedMs = yield* Clock.currentTimeMillis
-      const now = request.now ?? new Date(startedMs)
-      const loaded = yield* load({ ...request, now })
-      const rendered = yield* builder.build(request, loaded)
-      const finishedMs = yield* Clock.currentTimeMillis
-      return { ...rendered, generationTimeMs: Math.max(0, Math.round(finishedMs - startedMs)) } satisfies BuiltPrompt
+      const built = yield* buildAll({ ...request, platforms: [request.platform] })
+      return built[request.platform]
     })
 
-    return { load, build } as const
+    /**
+     * The prompts of several platforms from one load of the player's state (the pipeline's last
+     * stage builds text and voice); each one's generation time counts that load and its own rendering.
+     */
+    const buildAll = Effect.fn("PromptInputs.buildAll")(function*<P extends PromptPlatform>(
+      request: Omit<PromptBuildRequest, "platform"> & { readonly platforms: ReadonlyArray<P> }
+    ) {
+      const startedMs = yield* Clock.currentTimeMillis
+      const now = request.now ?? new Date(startedMs)
+      const stateOf = yield* loadFor({ ...request, now })
+      const built: Partial<Record<P, BuiltPrompt>> = {}
+      for (const platform of request.platforms) {
+        const rendered = yield* builder.build({ ...request, platform }, stateOf(platform))
+        const finishedMs = yield* Clock.currentTimeMillis
+        built[platform] = { ...rendered, generationTimeMs: Math.max(0, Math.round(finishedMs - startedMs)) }
+      }
+      return built as Record<P, BuiltPrompt>
+    })
+
+    return { load, build, buildAll } as const
   }),
   dependencies: [
     UserRepository.Default,

@@ -53,21 +53,31 @@ export const runStages = <R>(input: {
   readonly context: Context.Context<R>
   readonly current: Ref.Ref<RunningStages>
   /** Only where progress is written, so a test can run the stages without a database. */
-  readonly executions: Pick<ExecutionRepository, "enterStage" | "recordStage">
+  readonly executions: Pick<ExecutionRepository, "recordStages">
   readonly runDeadlineMs: number
+  /** Every stage's result as it ends, also those not written yet (a budget running out reads them). */
+  readonly results?: Ref.Ref<StageResults>
 }): Effect.Effect<StagesCompleted, StagesStopped | SqlError> =>
   Effect.gen(function*() {
     const { context, current, executions, plan, run, runDeadlineMs } = input
     let results: StageResults = {}
+    const setResult = (name: StageName, result: StageResult) => {
+      results = { ...results, [name]: result }
+      return input.results === undefined ? Effect.void : Ref.set(input.results, results)
+    }
 
     const levels = [["extraction" as const], ...stageLevels(["memory_update", ...plan.recoverable.map((s) => s.name)], plan.after)]
-    // The last stage of a level to end writes, with its result, the next level's first stage as
-    // the one running: one write per stage instead of two. Not after a critical failure (the run stops).
-    const levelEnds = yield* Ref.make({ left: 0, stopping: false, next: Option.none<StageName>() })
-    const ended = (stops: boolean) =>
-      Ref.modify(levelEnds, ({ left, next, stopping }) => {
-        const state = { left: left - 1, next, stopping: stopping || stops }
-        return [state.left === 0 && !state.stopping ? Option.getOrUndefined(next) : undefined, state]
+    // The last stage of a level to end writes the level's results and, as the one running, the
+    // next level's first stage: one write per level (none after a critical failure names a next
+    // stage: the run stops). The last level's results are written by the run's end.
+    const levelEnds = yield* Ref.make({ left: 0, stopping: false, last: false, next: Option.none<StageName>(), ended: {} as StageResults })
+    const ended = (name: StageName, result: StageResult, stops: boolean) =>
+      Ref.modify(levelEnds, (level) => {
+        const state = { ...level, left: level.left - 1, stopping: level.stopping || stops, ended: { ...level.ended, [name]: result } }
+        const write = state.left === 0 && !(state.last && !state.stopping)
+          ? Option.some({ results: state.ended, next: state.stopping ? undefined : Option.getOrUndefined(state.next) })
+          : Option.none()
+        return [write, state]
       })
 
     /** One stage: enter, run under its deadline, record its result. */
@@ -75,7 +85,8 @@ export const runStages = <R>(input: {
       stage: { readonly name: StageName; readonly timeout: Duration.Duration },
       work: Effect.Effect<A, E, R>,
       timedOut: () => E,
-      retry: boolean
+      retry: boolean,
+      judge: (output: A, result: StageResult) => StageResult = (_, result) => result
     ) =>
       Effect.gen(function*() {
         const startedAtMs = yield* Clock.currentTimeMillis
@@ -93,21 +104,22 @@ export const runStages = <R>(input: {
         const durationMs = (yield* Clock.currentTimeMillis) - startedAtMs
         const result: StageResult = Either.match(outcome, {
           onLeft: (error) => ({ status: "failed", success: false, duration_ms: durationMs, error: error.message }),
-          onRight: () => ({ status: "success", success: true, duration_ms: durationMs, error: null })
+          onRight: (output) => judge(output, { status: "success", success: true, duration_ms: durationMs, error: null })
         })
-        results = { ...results, [stage.name]: result }
-        yield* recordStage(stage.name, result.status === "success" ? "success" : "failed", durationMs)
-        const next = yield* ended(!retry && Either.isLeft(outcome))
-        yield* executions.recordStage(run.executionId, stage.name, result, next)
+        yield* setResult(stage.name, result)
+        yield* recordStage(stage.name, Either.isRight(outcome) ? "success" : "failed", durationMs)
+        const write = yield* ended(stage.name, result, !retry && Either.isLeft(outcome))
+        if (Option.isSome(write)) yield* executions.recordStages(run.executionId, write.value.results, write.value.next)
         yield* Ref.update(current, (running) => running.length > 1 ? running.filter((r) => r.stage !== stage.name) : running)
         return { outcome, startedAtMs }
       })
 
     const critical = <A>(
       stage: { readonly name: CriticalStageName; readonly timeout: Duration.Duration },
-      work: Effect.Effect<A, CriticalStageError, R>
+      work: Effect.Effect<A, CriticalStageError, R>,
+      judge?: (output: A, result: StageResult) => StageResult
     ) =>
-      Effect.flatMap(attempt(stage, work, () => criticalTimedOut(stage.name, stage.timeout), false), ({ outcome, startedAtMs }) =>
+      Effect.flatMap(attempt(stage, work, () => criticalTimedOut(stage.name, stage.timeout), false, judge), ({ outcome, startedAtMs }) =>
         Either.match(outcome, {
           onRight: Effect.succeed,
           onLeft: (error) =>
@@ -123,29 +135,30 @@ export const runStages = <R>(input: {
       const level = levels[index] ?? []
       return Effect.zipRight(
         Ref.set(current, []),
-        Ref.set(levelEnds, { left: level.length, stopping: false, next: Option.fromNullable(levels[index + 1]?.[0]) })
+        Ref.set(levelEnds, {
+          left: level.length,
+          stopping: false,
+          last: index === levels.length - 1,
+          next: Option.fromNullable(levels[index + 1]?.[0]),
+          ended: {}
+        })
       )
     }
 
-    yield* executions.enterStage(run.executionId, "extraction")
+    // The execution names `extraction` as running from its start (ExecutionRepository.start).
     yield* startLevel(0)
-    const extraction = yield* critical(plan.extraction, plan.extraction.run(run, {}))
-    let outputs: EarlierOutputs = { extraction }
-    const failed = new Set<StageName>()
     // A fallback to the empty extraction lets the run go on, but it did not do its job: the run
     // is partial, and the extraction's result carries the reason.
-    if (extraction.fallbackReason !== undefined) {
-      const recorded = results.extraction
-      const degraded: StageResult = {
+    const extraction = yield* critical(plan.extraction, plan.extraction.run(run, {}), (output, result): StageResult =>
+      output.fallbackReason === undefined ? result : {
         status: "failed",
         success: false,
-        duration_ms: recorded?.duration_ms ?? 0,
-        error: `no usable extraction, continued with the empty one: ${extraction.fallbackReason}`
-      }
-      results = { ...results, extraction: degraded }
-      yield* executions.recordStage(run.executionId, "extraction", degraded)
-      failed.add("extraction")
-    }
+        duration_ms: result.duration_ms,
+        error: `no usable extraction, continued with the empty one: ${output.fallbackReason}`
+      })
+    let outputs: EarlierOutputs = { extraction }
+    const failed = new Set<StageName>()
+    if (extraction.fallbackReason !== undefined) failed.add("extraction")
 
     /** One stage of a level, reading what the levels before handed on; its output keyed by name. */
     const runOne = (name: Exclude<StageName, "extraction">, earlier: EarlierOutputs) => {

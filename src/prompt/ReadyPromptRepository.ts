@@ -10,9 +10,9 @@ import { decodeLivePrompt } from "./PromptLive.js"
  * The pre-built system prompts the chat runtime reads before each conversation: one current row
  * per user and platform (unique index `ready_prompts_current`), older rows kept as history.
  *
- * `setCurrent` serialises writers per user and platform with a transaction-scoped advisory lock
- * taken before anything else, then locks the current row (`SELECT … FOR UPDATE`), clears it and
- * inserts the new one. Without the advisory lock two writers that both find no current row (a
+ * `setAllCurrent` serialises writers per user and platform with transaction-scoped advisory locks
+ * taken before anything else, then, in one statement, locks the current rows (`SELECT … FOR
+ * UPDATE`), clears them and inserts the new ones. Without the advisory lock two writers that both find no current row (a
  * player's first prompt) would both insert and one would fail on the unique index; retrying
  * would not settle it under heavy contention, since every retry can race the next winner again.
  * The advisory lock touches no table, so writers never block message posts or state updates.
@@ -109,36 +109,38 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
       return { ...prompt, prompt_text: rendered.text, token_count: rendered.tokenCount }
     }
 
-    const lockWriters = SqlSchema.void({
-      Request: Key,
-      execute: (k) =>
-        sql`SELECT pg_advisory_xact_lock(hashtext('aftertalk.ready_prompts'), hashtext(${`${k.user_id}:${k.platform}`}))`
-    })
+    // Every key's lock in one statement, in a fixed order (no two writers wait on each other).
+    const lockWriters = (keys: ReadonlyArray<typeof Key.Type>) => {
+      const names = [...new Set(keys.map((k) => `${k.user_id}:${k.platform}`))].sort()
+      return sql`SELECT ${
+        sql.csv(names.map((name) => sql`pg_advisory_xact_lock(hashtext('aftertalk.ready_prompts'), hashtext(${name}))`))
+      }`
+    }
 
-    const clearCurrent = SqlSchema.void({
-      Request: Key,
-      execute: (k) =>
-        sql`
-          WITH locked AS (
-            SELECT id FROM ready_prompts
-            WHERE user_id = ${k.user_id} AND platform = ${k.platform} AND is_current
-            FOR UPDATE
-          )
-          UPDATE ready_prompts SET is_current = false FROM locked WHERE ready_prompts.id = locked.id`
-    })
-
-    const insertCurrent = SqlSchema.single({
-      Request: NewReadyPrompt,
-      Result: ReadyPrompt,
-      execute: (p) =>
-        sql`
-          INSERT INTO ready_prompts (user_id, platform, prompt_text, token_count, pipeline_version,
-            generation_time_ms, conversation_id, context_snapshot, is_current)
-          VALUES (${p.user_id}, ${p.platform}, ${p.prompt_text}, ${p.token_count}, ${p.pipeline_version},
-            ${p.generation_time_ms}, ${p.conversation_id}, ${sql.json(p.context_snapshot)}, true)
-          RETURNING user_id, platform, prompt_text, token_count, pipeline_version, created_at AS generated_at,
-            generation_time_ms, conversation_id`
-    })
+    // The current rows of the keys are locked and cleared, then the new ones inserted, in one
+    // statement: its snapshot, taken after the advisory locks, sees every earlier writer's row.
+    const replaceCurrent = (prompts: ReadonlyArray<NewReadyPrompt>) =>
+      sql`
+        WITH locked AS (
+          SELECT id FROM ready_prompts
+          WHERE is_current AND (${sql.or(prompts.map((p) => sql`(user_id = ${p.user_id} AND platform = ${p.platform})`))})
+          FOR UPDATE
+        ), cleared AS (
+          UPDATE ready_prompts SET is_current = false FROM locked WHERE ready_prompts.id = locked.id RETURNING 1
+        )
+        INSERT INTO ready_prompts (user_id, platform, prompt_text, token_count, pipeline_version,
+          generation_time_ms, conversation_id, context_snapshot, is_current)
+        SELECT v.* FROM (VALUES ${
+        sql.csv(prompts.map((p) =>
+          sql`(${p.user_id}::uuid, ${p.platform}, ${p.prompt_text}, ${p.token_count}::int, ${p.pipeline_version},
+            ${p.generation_time_ms}::int, ${p.conversation_id}::uuid, ${sql.json(p.context_snapshot)}::jsonb, true)`
+        ))
+      }) AS v
+        WHERE (SELECT count(*) FROM cleared) >= 0
+        RETURNING user_id, platform, prompt_text, token_count, pipeline_version, created_at AS generated_at,
+          generation_time_ms, conversation_id`.pipe(
+          Effect.flatMap(Schema.decodeUnknown(Schema.Array(ReadyPrompt)))
+        )
 
     /** The prompt the chat runtime should use now, rendered for now; none before the pipeline built one. */
     const current = Effect.fn("ReadyPromptRepository.current")(
@@ -152,26 +154,27 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
       Effect.catchTag("ParseError", Effect.die)
     )
 
+    /**
+     * Makes several prompts current in one transaction (the locks, then one statement that
+     * clears the current rows and inserts the new ones): all become current, or none does and
+     * the previous ones stay.
+     */
+    const setAllCurrent = Effect.fn("ReadyPromptRepository.setAllCurrent")(
+      function*(prompts: ReadonlyArray<NewReadyPrompt>) {
+        if (prompts.length === 0) return []
+        return yield* sql.withTransaction(Effect.zipRight(lockWriters(prompts), replaceCurrent(prompts)))
+      },
+      Effect.catchTags({ ParseError: Effect.die })
+    )
+
     /** Makes `prompt` the current one for its user and platform; the previous one becomes history. */
     const setCurrent = Effect.fn("ReadyPromptRepository.setCurrent")(
       function*(prompt: NewReadyPrompt) {
         yield* Effect.annotateCurrentSpan({ user_id: prompt.user_id, platform: prompt.platform })
-        const key = { user_id: prompt.user_id, platform: prompt.platform }
-        return yield* sql.withTransaction(Effect.gen(function*() {
-          yield* lockWriters(key)
-          yield* clearCurrent(key)
-          return yield* insertCurrent(prompt)
-        }))
-      },
-      Effect.catchTags({ ParseError: Effect.die, NoSuchElementException: Effect.die })
-    )
-
-    /**
-     * Makes several prompts current in one transaction (each `setCurrent` a savepoint inside it):
-     * all become current, or none does and the previous ones stay.
-     */
-    const setAllCurrent = Effect.fn("ReadyPromptRepository.setAllCurrent")(
-      (prompts: ReadonlyArray<NewReadyPrompt>) => sql.withTransaction(Effect.forEach(prompts, setCurrent))
+        const [stored] = yield* setAllCurrent([prompt])
+        if (stored === undefined) return yield* Effect.dieMessage("ready prompt insert returned no row")
+        return stored
+      }
     )
 
     return { current, setCurrent, setAllCurrent } as const

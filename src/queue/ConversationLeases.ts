@@ -3,7 +3,7 @@ import { Data, Duration, Effect } from "effect"
 import { AppConfig } from "../config/AppConfig.js"
 import { conversationLeaseWrites } from "../conversation/ConversationRepository.js"
 import { mailboxLeaseWrites } from "../player/UserRepository.js"
-import { ExecutionRepository } from "../runs/ExecutionRepository.js"
+import { ExecutionRepository, type StageResults } from "../runs/ExecutionRepository.js"
 import { isFinalAttempt, retryDelayMs } from "./RetryBackoff.js"
 import { recordClaims } from "../observability/ServiceMetrics.js"
 
@@ -42,8 +42,10 @@ export interface ExecutionEnd {
   readonly executionId: string
   readonly status: "success" | "partial_success" | "failed"
   readonly error: string | null
-  readonly failedStage: Parameters<ExecutionRepository["finish"]>[0]["failedStage"]
+  readonly failedStage: Parameters<ExecutionRepository["finishSql"]>[0]["failedStage"]
   readonly totalDurationMs: number
+  /** Stage results not recorded yet (merged into those that were). */
+  readonly stageResults?: StageResults | undefined
 }
 
 export class ConversationLeases extends Effect.Service<ConversationLeases>()("aftertalk/ConversationLeases", {
@@ -98,7 +100,8 @@ export class ConversationLeases extends Effect.Service<ConversationLeases>()("af
       return rows.length > 0
     })
 
-    const releaseBoth = (claim: Claim, outcome: RunOutcome) => {
+    /** The two leases' release as statements a WITH can hold (data-modifying CTEs stay at the top level). */
+    const releaseWrites = (claim: Claim, outcome: RunOutcome) => {
       const final = isFinalAttempt(claim.attempt, config.maxAttempts)
       const conversation = conversationWrites.release(
         claim.conversationId,
@@ -107,29 +110,35 @@ export class ConversationLeases extends Effect.Service<ConversationLeases>()("af
           ? { _tag: "Failed", error: outcome.error, retryInMs: final ? null : retryDelayMs(claim.attempt) }
           : outcome
       )
-      return sql`
-        WITH conversation AS (${conversation}), mailbox AS (${mailboxWrites.release(claim.userId, claim.owner)})
-        SELECT id FROM conversation`
+      return { conversation, mailbox: mailboxWrites.release(claim.userId, claim.owner) }
+    }
+
+    const releaseBoth = (claim: Claim, outcome: RunOutcome) => {
+      const { conversation, mailbox } = releaseWrites(claim, outcome)
+      return sql`WITH conversation AS (${conversation}), mailbox AS (${mailbox}) SELECT id FROM conversation`
     }
 
     /**
-     * Ends a run: its execution's outcome recorded and both leases released in one transaction,
-     * so a crash leaves either the whole end or none of it (a successful run is never left leased
+     * Ends a run: its execution's outcome recorded and both leases released in one statement
+     * (atomic, one round trip), so a crash leaves either the whole end or none of it (a successful run is never left leased
      * and run again). Processed; failed critically (queued again with backoff, or `failed` for
      * good after MAX_ATTEMPTS); or interrupted by shutdown (queued at once, the attempt not
      * counted). Guarded by the owner token, so a run whose lease was taken over changes nothing.
      */
     const end = Effect.fn("ConversationLeases.end")(function*(claim: Claim, outcome: RunOutcome, execution: ExecutionEnd) {
-      yield* sql.withTransaction(Effect.gen(function*() {
-        yield* executions.finish({
+      const { conversation, mailbox } = releaseWrites(claim, outcome)
+      yield* sql`
+        WITH execution AS (${
+        executions.finishSql({
           id: execution.executionId,
           status: execution.status,
           error: execution.error,
           failedStage: execution.failedStage,
-          totalDurationMs: execution.totalDurationMs
+          totalDurationMs: execution.totalDurationMs,
+          stageResults: execution.stageResults
         })
-        yield* releaseBoth(claim, outcome)
-      }))
+      }), conversation AS (${conversation}), mailbox AS (${mailbox})
+        SELECT 1`
     })
 
     /** Releases the leases of a claim whose run never started (no execution to record). */

@@ -65,6 +65,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
     const heartbeat = (claim: Claim, claimedAtMs: number) =>
       Effect.gen(function*() {
         let heldUntilMs = claimedAtMs + leaseMs
+        // The claim has just set the lease: the first extension is due a period later.
         for (;;) {
           yield* Effect.sleep(heartbeatEvery)
           const sentAtMs = yield* Clock.currentTimeMillis
@@ -102,11 +103,12 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
         return yield* new ConversationInProgress({ conversationId: claim.conversationId, executionId: null })
       })
 
-    const execute = (claim: Claim, executionId: string, options: ProcessOptions, claimedAtMs: number) =>
+    /** `started`: the execution was created `processing` (attempt and first stage recorded with it). */
+    const execute = (claim: Claim, executionId: string, options: ProcessOptions, claimedAtMs: number, started: boolean) =>
       Effect.gen(function*() {
         const startedAtMs = yield* Clock.currentTimeMillis
         const budget = options.timeout ?? config.pipelineTimeout
-        yield* executions.start(executionId, claim.attempt)
+        if (!started) yield* executions.start(executionId, claim.attempt)
         const beat = yield* Effect.forkScoped(heartbeat(claim, claimedAtMs))
         const outcome = yield* pipeline.run({
           executionId,
@@ -122,7 +124,9 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
             status: report.status,
             error: report.failedStages.length === 0 ? null : `recoverable stage(s) failed: ${report.failedStages.join(", ")}`,
             failedStage: report.failedStages[0] ?? null,
-            totalDurationMs: report.totalDurationMs
+            totalDurationMs: report.totalDurationMs,
+            // The last level's results are recorded here; a skipped run records none.
+            stageResults: report.skipped ? undefined : report.stageResults
           })
           yield* Effect.logInfo(`pipeline ${report.status}`).pipe(Effect.annotateLogs({ duration_ms: report.totalDurationMs }))
           return report
@@ -133,7 +137,8 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
           status: "failed",
           error: stopped.reason,
           failedStage: stopped.failedStage,
-          totalDurationMs: stopped.durationMs
+          totalDurationMs: stopped.durationMs,
+          stageResults: stopped.stageResults
         })
         return yield* new PipelineFailed({
           executionId,
@@ -189,7 +194,8 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
         userId: claim.userId,
         trigger,
         status,
-        instanceId: instance.id
+        instanceId: instance.id,
+        attempt: claim.attempt
       })
 
     /** Runs a conversation now and waits for the outcome (HTTP sync). */
@@ -200,7 +206,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
       yield* createExecution(claim, executionId, options.trigger, "processing").pipe(
         Effect.tapError(() => leases.release(claim, { _tag: "Interrupted" }).pipe(Effect.ignore))
       )
-      return yield* execute(claim, executionId, options, claimedAtMs)
+      return yield* execute(claim, executionId, options, claimedAtMs, true)
     })
 
     /**
@@ -215,7 +221,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
       yield* createExecution(claim, executionId, options.trigger, "queued").pipe(
         Effect.tapError(() => leases.release(claim, { _tag: "Interrupted" }).pipe(Effect.ignore))
       )
-      yield* pool.startBackground(execute(claim, executionId, options, claimedAtMs).pipe(
+      yield* pool.startBackground(execute(claim, executionId, options, claimedAtMs, false).pipe(
         Effect.asVoid,
         Effect.catchAllCause((cause) =>
           Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("background pipeline run failed", cause)
@@ -230,7 +236,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
       const executionId = randomUUID()
       const claimedAtMs = yield* Clock.currentTimeMillis
       yield* createExecution(claim, executionId, options.trigger, "processing")
-      return yield* execute(claim, executionId, options, claimedAtMs)
+      return yield* execute(claim, executionId, options, claimedAtMs, true)
     })
 
     return { process, submit, runClaimed } as const

@@ -47,6 +47,10 @@ export class ExecutionRepository extends Effect.Service<ExecutionRepository>()("
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
+    /**
+     * A `processing` execution starts at once: it records its attempt, its start and its first
+     * stage in the same statement (`start` does it later for a `queued` one).
+     */
     const create = Effect.fn("ExecutionRepository.create")(function*(input: {
       readonly id: string
       readonly conversationId: string
@@ -54,51 +58,55 @@ export class ExecutionRepository extends Effect.Service<ExecutionRepository>()("
       readonly trigger: Trigger
       readonly status: "queued" | "processing"
       readonly instanceId: string
+      readonly attempt?: number
     }) {
+      const processing = input.status === "processing"
       yield* sql`
-        INSERT INTO pipeline_executions (id, conversation_id, user_id, trigger, status, instance_id, started_at)
+        INSERT INTO pipeline_executions (id, conversation_id, user_id, trigger, status, instance_id, started_at, attempt, current_stage)
         VALUES (${input.id}, ${input.conversationId}, ${input.userId}, ${input.trigger}, ${input.status},
-                ${input.instanceId}, ${input.status === "processing" ? sql`now()` : null})`
+                ${input.instanceId}, ${processing ? sql`now()` : null}, ${input.attempt ?? 1},
+                ${processing ? stageNames[0] : null})`
     })
 
     const start = Effect.fn("ExecutionRepository.start")(function*(id: string, attempt: number) {
       yield* sql`
         UPDATE pipeline_executions
-        SET status = 'processing', attempt = ${attempt}, started_at = coalesce(started_at, now())
+        SET status = 'processing', attempt = ${attempt}, started_at = coalesce(started_at, now()),
+            current_stage = ${stageNames[0]}
         WHERE id = ${id}`
     })
 
-    const enterStage = Effect.fn("ExecutionRepository.enterStage")(function*(id: string, stage: StageName) {
-      yield* sql`UPDATE pipeline_executions SET current_stage = ${stage} WHERE id = ${id}`
-    })
-
-    /** A stage's result; with `next`, the stage about to run, in the same statement (one round trip). */
-    const recordStage = Effect.fn("ExecutionRepository.recordStage")(function*(
+    /** Stage results (a level's); with `next`, the stage about to run, in the same statement. */
+    const recordStages = Effect.fn("ExecutionRepository.recordStages")(function*(
       id: string,
-      stage: StageName,
-      result: StageResult,
+      results: StageResults,
       next?: StageName
     ) {
       const entered = next === undefined ? sql`` : sql`, current_stage = ${next}`
       yield* sql`
         UPDATE pipeline_executions
-        SET stage_results = stage_results || jsonb_build_object(${stage}::text, ${JSON.stringify(result)}::jsonb)${entered}
+        SET stage_results = stage_results || ${JSON.stringify(results)}::jsonb${entered}
         WHERE id = ${id}`
     })
 
-    const finish = Effect.fn("ExecutionRepository.finish")(function*(input: {
+    /**
+     * A run's end as a statement fragment, so the run's end can make it one statement with the
+     * leases' release. `stageResults`, when given, are merged into those already recorded.
+     */
+    const finishSql = (input: {
       readonly id: string
       readonly status: "success" | "partial_success" | "failed"
       readonly error: string | null
       readonly failedStage: StageName | null
       readonly totalDurationMs: number
-    }) {
-      yield* sql`
+      readonly stageResults?: StageResults | undefined
+    }) =>
+      sql`
         UPDATE pipeline_executions
         SET status = ${input.status}, error = ${input.error}, failed_stage = ${input.failedStage},
-            total_duration_ms = ${Math.round(input.totalDurationMs)}, completed_at = now(), current_stage = NULL
+            total_duration_ms = ${Math.round(input.totalDurationMs)}, completed_at = now(), current_stage = NULL,
+            stage_results = stage_results || ${JSON.stringify(input.stageResults ?? {})}::jsonb
         WHERE id = ${input.id}`
-    })
 
     /**
      * Closes as failed the executions that runs which died left open, for the conversations that
@@ -135,6 +143,6 @@ export class ExecutionRepository extends Effect.Service<ExecutionRepository>()("
         ORDER BY created_at DESC LIMIT 1`.pipe(Effect.map((rows) => Option.fromNullable(rows[0]?.id)))
     )
 
-    return { create, start, enterStage, recordStage, finish, closeAbandonedSql, closeAbandoned, find, findRunning } as const
+    return { create, start, recordStages, finishSql, closeAbandonedSql, closeAbandoned, find, findRunning } as const
   })
 }) {}

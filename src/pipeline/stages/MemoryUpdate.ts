@@ -42,8 +42,12 @@ export const memoryUpdate = criticalStage({
       }))
       const stored = yield* memory.addFacts({ userId, conversationId, facts })
 
-      const threads = yield* notes.addThreads({ userId, conversationId, topics: extraction.threads })
-      const thoughts = yield* notes.addThoughts({ userId, conversationId, thoughts: extraction.thoughts })
+      const { threads, thoughts } = yield* notes.addNotes({
+        userId,
+        conversationId,
+        topics: extraction.threads,
+        thoughts: extraction.thoughts
+      })
 
       yield* Effect.logInfo("memory updated").pipe(
         Effect.annotateLogs({ ...stored, new_threads: threads, new_thoughts: thoughts })

@@ -13,7 +13,8 @@ export const PIPELINE_VERSION = "aftertalk-1"
 export const PromptBuilderTimeout = Duration.seconds(20)
 
 /**
- * Stage 9: builds the text and the voice prompt, then makes both current in one transaction.
+ * Stage 9: builds the text and the voice prompt from one load of the player's state, then makes
+ * both current in one transaction.
  * Either both new prompts become current or, if anything fails, neither does and the previous prompts stay current: the chat runtime never
  * sees a text prompt from this conversation next to a voice prompt from an older one. A re-run
  * simply stores the prompts again; the older rows stay as history.
@@ -26,9 +27,14 @@ export const promptBuilder = recoverableStage({
       const builder = yield* PromptInputs
       const prompts = yield* ReadyPromptRepository
 
-      const build = (platform: PromptPlatform) =>
-        builder.build({ userId: run.user.id, platform, conversationId: run.conversation.id, now: run.startedAt, enrich: true })
-      const built = yield* Effect.all({ text: build("text"), voice: build("voice") }, { concurrency: "unbounded" })
+      // One load of the player's state serves both prompts.
+      const built = yield* builder.buildAll({
+        userId: run.user.id,
+        platforms: ["text", "voice"],
+        conversationId: run.conversation.id,
+        now: run.startedAt,
+        enrich: true
+      })
 
       const stored = (platform: PromptPlatform, prompt: BuiltPrompt) => ({
         user_id: run.user.id,
