@@ -11,6 +11,8 @@ const go = Effect.async<void>((resume) => {
   const lines = createInterface({ input: process.stdin })
   lines.once("line", () => {
     lines.close()
+    // Nothing more comes on stdin: an open stdin would keep this process alive after its work.
+    process.stdin.destroy()
     resume(Effect.void)
   })
 })

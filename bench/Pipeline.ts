@@ -37,9 +37,20 @@ export const seed = (players: number) =>
 
 const quick = { STALE_AFTER: "1", PIPELINE_TIMEOUT: "120 seconds" }
 
-/** A child process running bench/Instance.ts over `env`, started and waiting for "go". */
+interface Started {
+  readonly go: () => Promise<{ processed: number; failed: number; elapsed: number; cpuMs: number }>
+  readonly stop: () => void
+}
+
+/**
+ * A child process running bench/Instance.ts over `env`, started and waiting for "go"; killed when
+ * the scope closes (its open stdin would otherwise keep it, and the bench, alive).
+ */
 const startInstance = (env: Record<string, string>) =>
-  Effect.async<{ readonly go: () => Promise<{ processed: number; failed: number; elapsed: number; cpuMs: number }> }, Error>((resume) => {
+  Effect.acquireRelease(spawnInstance(env), (started) => Effect.sync(started.stop))
+
+const spawnInstance = (env: Record<string, string>) =>
+  Effect.async<Started, Error>((resume) => {
     const child = spawn(process.execPath, ["--import", "tsx", "bench/Instance.ts"], {
       env: { ...process.env, BENCH_ENV: JSON.stringify(env) },
       stdio: ["pipe", "pipe", "inherit"]
@@ -53,7 +64,9 @@ const startInstance = (env: Record<string, string>) =>
             new Promise((done) => {
               finished = (text) => done(JSON.parse(text))
               child.stdin.write("go\n")
-            })
+            }),
+          // Its work is done when the scope closes; SIGTERM would only interrupt its (ended) main fiber.
+          stop: () => child.kill("SIGKILL")
         }))
       } else if (line.startsWith("{")) finished(line)
     })
