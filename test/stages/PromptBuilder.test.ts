@@ -1,170 +1,17 @@
-import { describe, expect, it, layer } from "@effect/vitest"
+import { describe, expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Effect, Exit, Layer, Option, TestClock } from "effect"
-import { GameStateRepository } from "../../src/player/GameStateRepository.js"
-import { seededRandom } from "../../src/game/SeededRandom.js"
+import { Effect, Exit, Layer, TestClock } from "effect"
 import { countTokens } from "../../src/model/Tokens.js"
-import { Embeddings } from "../../src/model/Embeddings.js"
 import { LanguageModel } from "../../src/model/LanguageModel.js"
-import { MemoryRepository } from "../../src/memory/MemoryRepository.js"
-import { ConversationSummaryRepository } from "../../src/conversation/ConversationSummaryRepository.js"
-import { NotesRepository } from "../../src/memory/NotesRepository.js"
-import { LifeEventRepository } from "../../src/nikita/LifeEventRepository.js"
 import { PromptInputs } from "../../src/pipeline/PromptInputs.js"
-import { UserRepository } from "../../src/player/UserRepository.js"
-import { cutToBudget, PromptBuilder } from "../../src/prompt/PromptBuilder.js"
 import { ReadyPromptRepository } from "../../src/prompt/ReadyPromptRepository.js"
 import { PIPELINE_VERSION, promptBuilder } from "../../src/pipeline/stages/PromptBuilder.js"
 import type { PipelineRun } from "../../src/pipeline/Stage.js"
 import { postgresAvailable } from "../support/Db.js"
-import { earlierOutputs, EMBEDDING_DIMENSIONS, insertPlayer, pipelineRun, testDatabaseWithInputs } from "./fixtures.js"
-import {
-  fixedId,
-  insertConversationWithId,
-  insertEmotionalState,
-  insertLifeEvents,
-  insertThought,
-  insertThread,
-  lifeEvent
-} from "./promptFixtures.js"
+import { earlierOutputs } from "./fixtures.js"
+import { fixedId } from "./promptFixtures.js"
 
-const TestLayer = Layer.mergeAll(ReadyPromptRepository.Default, MemoryRepository.DefaultWithoutDependencies, GameStateRepository.Default).pipe(
-  Layer.provideMerge(Embeddings.offline(EMBEDDING_DIMENSIONS)),
-  Layer.provideMerge(testDatabaseWithInputs)
-)
-
-/** The prompt builder with the given model in front of the shared database. */
-const withModel = (model: Layer.Layer<LanguageModel>) =>
-  Effect.provide(
-    PromptInputs.DefaultWithoutDependencies.pipe(
-      Layer.provide(Layer.mergeAll(
-        UserRepository.Default,
-        LifeEventRepository.Default,
-        ConversationSummaryRepository.Default,
-        NotesRepository.Default,
-        PromptBuilder.Default
-      )),
-      Layer.provide(model)
-    )
-  )
-
-/** A model that must not be asked: any call is a defect. */
-const NoModel = LanguageModel.Test({})
-
-
-/** 18:30 in Berlin (UTC+1 in March): "heading home and making dinner". */
-const now = new Date("2025-03-04T17:30:00Z")
-
-const currentPrompts = (userId: string) =>
-  Effect.gen(function*() {
-    const prompts = yield* ReadyPromptRepository
-    const text = yield* prompts.current(userId, "text")
-    const voice = yield* prompts.current(userId, "voice")
-    return { text: Option.getOrThrow(text), voice: Option.getOrThrow(voice) }
-  })
-
-const snapshotOf = (userId: string, platform: "text" | "voice") =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql<{ context_snapshot: Record<string, unknown> }>`
-      SELECT context_snapshot FROM ready_prompts WHERE user_id = ${userId} AND platform = ${platform} AND is_current`.pipe(
-      Effect.map(([row]) => row?.context_snapshot ?? {})
-    ))
-
-const historyCount = (userId: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql<{ n: number }>`SELECT count(*) AS n FROM ready_prompts WHERE user_id = ${userId}`.pipe(
-      Effect.map(([row]) => row?.n ?? 0)
-    ))
-
-/**
- * A player in chapter 3 (score 70, "close"), a little tension (temperature 30, "warm"), excited and
- * affectionate, with four life events today, an older conversation about the cat, the conversation
- * just processed about a night shift, an open thread, a thought and three remembered facts.
- */
-const richPlayer = (series: number) =>
-  Effect.gen(function*() {
-    const userId = yield* insertPlayer({
-      id: fixedId(series, 0),
-      timezone: "Europe/Berlin",
-      chapter: 3,
-      metrics: { intimacy: 70, passion: 70, trust: 70, secureness: 70 },
-      engagementState: "in_zone",
-      conflictTemperature: 30
-    })
-    yield* insertEmotionalState(userId, { arousal: 0.8, valence: 0.8, dominance: 0.5, intimacy: 0.7 })
-    yield* insertLifeEvents(userId, "2025-03-04", [
-      lifeEvent({ time_slot: "morning", importance: 0.9, description: "Nailed the quarterly report presentation." }),
-      lifeEvent({ time_slot: "afternoon", importance: 0.2, description: "Bought oat milk." }),
-      lifeEvent({ time_slot: "evening", importance: 0.8, description: "Dinner planned with Lena." }),
-      lifeEvent({ time_slot: "night", importance: 0.5, description: "Wants to finish a novel." })
-    ])
-    yield* insertConversationWithId({
-      id: fixedId(series, 1),
-      userId,
-      startedAt: new Date("2025-03-02T19:00:00Z"),
-      status: "processed",
-      summary: "They talked about the player's cat Miso."
-    })
-    const conversationId = yield* insertConversationWithId({
-      id: fixedId(series, 2),
-      userId,
-      startedAt: new Date("2025-03-04T16:00:00Z"),
-      summary: "The player described a hard night shift at the hospital."
-    })
-    yield* insertThread(userId, conversationId, "the job interview on Friday")
-    yield* insertThought(userId, conversationId, "I wonder whether they noticed my new haircut.")
-    const embeddings = yield* Embeddings
-    // The fact about the hospital is the oldest: only the vector search, not recency, puts it first.
-    const facts = [
-      { text: "User works night shifts as a nurse at the hospital", graphType: "user" as const },
-      { text: "User has a cat named Miso", graphType: "user" as const },
-      { text: "Nikita loves bouldering on Sundays", graphType: "nikita" as const }
-    ]
-    const vectors = yield* embeddings.embedMany(facts.map((fact) => fact.text))
-    yield* Effect.flatMap(MemoryRepository, (memory) =>
-      memory.addFacts({
-        userId,
-        conversationId,
-        facts: facts.map((fact, i) => ({ ...fact, embedding: vectors[i] ?? Option.none() }))
-      }))
-    const run: PipelineRun = { ...(yield* pipelineRun(conversationId)), startedAt: now }
-    return { userId, conversationId, run }
-  })
-
-/** Made-up words, different for every fact, so facts neither match each other nor tokenize cheaply. */
-const longFact = (index: number, chars: number): string => {
-  const random = seededRandom("fact", String(index))
-  const syllables = ["zor", "vak", "mil", "tre", "qua", "nox", "pel", "dri", "sau", "kem", "bly", "wof"] as const
-  const words: Array<string> = [`Fact ${index}:`]
-  while (words.join(" ").length < chars) {
-    words.push(Array.from({ length: random.integer(2, 4) }, () => random.pick([...syllables] as [string, ...Array<string>])).join(""))
-  }
-  return words.join(" ").slice(0, chars)
-}
-
-/** Facts without embeddings (as before a backfill): the memory section falls back to the newest facts. */
-const insertLongFacts = (userId: string, count: number, chars: number) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    for (let i = 0; i < count; i++) {
-      const fact = longFact(i, chars)
-      // Fact 0 is the newest, so the "most relevant first" order is fact 0, 1, 2, …
-      yield* sql`
-        INSERT INTO memory_facts (user_id, fact, normalized_fact, graph_type, created_at)
-        VALUES (${userId}, ${fact}, ${fact.toLowerCase()}, 'user', ${new Date(now.getTime() - (i + 1) * 60_000)})`
-    }
-  })
-
-describe("prompt budget safeguard", () => {
-  it("cuts a prompt whose undroppable sections exceed the budget to at most the budget", () => {
-    const text = "日本語のテキスト、絵文字🙂も混ぜて。".repeat(2_000)
-    const cut = cutToBudget(text, 3_500)
-    expect(cut.tokenCount).toBe(countTokens(cut.text))
-    expect(cut.tokenCount).toBeLessThanOrEqual(3_500)
-    expect(cut.tokenCount).toBeGreaterThan(3_490)
-    expect(text.startsWith(cut.text.slice(0, -2))).toBe(true)
-  })
-})
+import { currentPrompts, historyCount, NoModel, now, richPlayer, snapshotOf, TestLayer, withModel } from "./promptBuilderSupport.js"
 
 describe.skipIf(!postgresAvailable)("prompt_builder", () => {
   layer(TestLayer)((it) => {
@@ -242,67 +89,6 @@ describe.skipIf(!postgresAvailable)("prompt_builder", () => {
         yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
         expect(yield* historyCount(userId)).toBe(4)
         yield* currentPrompts(userId)
-      }))
-
-    it.effect("a huge memory drops chapter behaviour, then inner life, then trims memory from its least relevant end", () =>
-      Effect.gen(function*() {
-        const { run, userId } = yield* richPlayer(3)
-        yield* insertLongFacts(userId, 60, 500)
-        yield* promptBuilder.run(run, earlierOutputs({})).pipe(withModel(LanguageModel.Offline))
-        const { text, voice } = yield* currentPrompts(userId)
-        expect(text.token_count).toBeLessThanOrEqual(6_500)
-        expect(voice.token_count).toBeLessThanOrEqual(3_500)
-        for (const [prompt, budget] of [[text, 6_500], [voice, 3_500]] as const) {
-          expect(prompt.prompt_text).not.toContain("How you act in chapter")
-          expect(prompt.prompt_text).not.toContain("Thoughts you have had lately")
-          expect(prompt.prompt_text).toContain("What you remember")
-          // Trimmed only as far as needed: the kept facts are the first ones, and the budget is nearly used.
-          expect(prompt.prompt_text).toContain("Fact 0:")
-          expect(prompt.token_count).toBeGreaterThan(budget - 250)
-        }
-        expect(text.prompt_text).toContain("Fact 20:")
-        expect(text.prompt_text).not.toContain("Fact 49:")
-        expect(voice.prompt_text).not.toContain("Fact 19:")
-        const snapshot = yield* snapshotOf(userId, "voice")
-        expect(snapshot).toMatchObject({ dropped: { chapter_behaviour: true, inner_life: true, truncated: false } })
-        expect(snapshot["memory"]).toMatchObject({ source: "search_and_recent" })
-        // The snapshot lists exactly the facts that made it into the prompt.
-        const memory = snapshot["memory"]
-        const factIds = typeof memory === "object" && memory !== null && "fact_ids" in memory && Array.isArray(memory.fact_ids)
-          ? memory.fact_ids
-          : []
-        expect(factIds.length).toBe((voice.prompt_text.match(/\(about (them|you|you two)\) “/g) ?? []).length)
-      }))
-
-    it.effect("as memory grows, the voice prompt drops chapter behaviour first, then inner life, then trims memory", () =>
-      Effect.gen(function*() {
-        const { conversationId, userId } = yield* richPlayer(4)
-        // 15 long facts leave the voice prompt just under its budget; a last, least relevant fact
-        // growing 25 characters (about 10 tokens) at a time then pushes it over step by step.
-        yield* insertLongFacts(userId, 15, 500)
-        const sql = yield* SqlClient.SqlClient
-        const levels: Array<number> = []
-        for (let chars = 0; chars <= 500; chars += 25) {
-          yield* sql`DELETE FROM memory_facts WHERE user_id = ${userId} AND fact LIKE 'Fact 999:%'`
-          if (chars > 0) {
-            const fact = longFact(999, chars)
-            yield* sql`
-              INSERT INTO memory_facts (user_id, fact, normalized_fact, graph_type, created_at)
-              VALUES (${userId}, ${fact}, ${fact.toLowerCase()}, 'user', ${new Date(now.getTime() - 100 * 60_000)})`
-          }
-          const built = yield* Effect.flatMap(PromptInputs, (builder) =>
-            builder.build({ userId, platform: "voice", conversationId, now })).pipe(withModel(NoModel))
-          const { dropped, memory } = built.contextSnapshot
-          expect(built.tokenCount).toBeLessThanOrEqual(3_500)
-          // Inner life never goes while chapter behaviour stays; memory is never trimmed while either stays.
-          if (dropped.inner_life) expect(dropped.chapter_behaviour).toBe(true)
-          if (memory.items_removed_for_budget > 0) expect(dropped.inner_life).toBe(true)
-          levels.push(
-            memory.items_removed_for_budget > 0 ? 3 : dropped.inner_life ? 2 : dropped.chapter_behaviour ? 1 : 0
-          )
-        }
-        // Every step of the order was reached, in order.
-        expect([...new Set(levels)]).toEqual([0, 1, 2, 3])
       }))
 
     it.effect("no enrichment: the model is never asked to rewrite the prompt", () =>
