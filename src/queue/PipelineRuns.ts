@@ -69,10 +69,9 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
         for (;;) {
           yield* Effect.sleep(heartbeatEvery)
           const sentAtMs = yield* Clock.currentTimeMillis
-          // A beat that errs or hangs (the database unreachable, the row locked) extends nothing.
+          // A beat that errs (the database unreachable) extends nothing.
           const held = yield* leases.heartbeat(claim).pipe(
-            Effect.timeoutFail({ duration: heartbeatEvery, onTimeout: () => "the heartbeat timed out" }),
-            Effect.catchAll((error) => Effect.logWarning("lease heartbeat failed", error).pipe(Effect.as(undefined)))
+            Effect.catchTag("SqlError", (error) => Effect.logWarning("lease heartbeat failed", error).pipe(Effect.as(undefined)))
           )
           if (held === false) return yield* new LeaseLost({ reason: "another instance took the conversation over" })
           if (held === true) heldUntilMs = sentAtMs + leaseMs

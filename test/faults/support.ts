@@ -14,7 +14,7 @@ export const faultEnv = (databaseUrl: string, extra: Readonly<Record<string, str
   TASK_SECRET: faultSecret,
   STALE_AFTER: "1 second",
   STREAM_POLL_INTERVAL: "200 millis",
-  LEASE_DURATION: "3 seconds",
+  LEASE_DURATION: "6 seconds",
   MAX_ATTEMPTS: "20",
   SHUTDOWN_GRACE: "5 seconds",
   ...extra
