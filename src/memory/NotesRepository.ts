@@ -44,39 +44,10 @@ export class NotesRepository extends Effect.Service<NotesRepository>()("aftertal
       ], { discard: true }))
     })
 
-    /** Returns how many topics were new. */
-    const addThreads = Effect.fn("NotesRepository.addThreads")(function*(input: {
-      readonly userId: string
-      readonly conversationId: string
-      readonly topics: ReadonlyArray<string>
-    }) {
-      const topics = distinct(input.topics)
-      if (topics.length === 0) return 0
-      const rows = topics.map((topic) => ({ user_id: input.userId, conversation_id: input.conversationId, topic }))
-      const inserted = yield* sql`
-        INSERT INTO conversation_threads ${sql.insert(rows)}
-        ON CONFLICT (conversation_id, topic) DO NOTHING
-        RETURNING id`
-      return inserted.length
-    })
-
-    /** Returns how many thoughts were new. */
-    const addThoughts = Effect.fn("NotesRepository.addThoughts")(function*(input: {
-      readonly userId: string
-      readonly conversationId: string
-      readonly thoughts: ReadonlyArray<string>
-    }) {
-      const contents = distinct(input.thoughts)
-      if (contents.length === 0) return 0
-      const rows = contents.map((content) => ({ user_id: input.userId, conversation_id: input.conversationId, content }))
-      const inserted = yield* sql`
-        INSERT INTO nikita_thoughts ${sql.insert(rows)}
-        ON CONFLICT (conversation_id, content) DO NOTHING
-        RETURNING id`
-      return inserted.length
-    })
-
-    /** A conversation's threads and thoughts in one statement; how many of each were new. */
+    /**
+     * A conversation's threads and thoughts in one statement (none when both are empty); how many
+     * of each were new. A list that is empty inserts nothing: its part of the statement selects no row.
+     */
     const addNotes = Effect.fn("NotesRepository.addNotes")(function*(input: {
       readonly userId: string
       readonly conversationId: string
@@ -85,22 +56,19 @@ export class NotesRepository extends Effect.Service<NotesRepository>()("aftertal
     }) {
       const topics = distinct(input.topics)
       const contents = distinct(input.thoughts)
-      if (topics.length === 0 || contents.length === 0) {
-        const threads = yield* addThreads(input)
-        const thoughts = yield* addThoughts(input)
-        return { threads, thoughts }
-      }
+      if (topics.length === 0 && contents.length === 0) return { threads: 0, thoughts: 0 }
       const { conversationId, userId } = input
+      const nothing = sql`SELECT 1 AS id WHERE false`
+      const threads = topics.length === 0 ? nothing : sql`
+        INSERT INTO conversation_threads ${sql.insert(topics.map((topic) => ({ user_id: userId, conversation_id: conversationId, topic })))}
+        ON CONFLICT (conversation_id, topic) DO NOTHING
+        RETURNING id`
+      const thoughts = contents.length === 0 ? nothing : sql`
+        INSERT INTO nikita_thoughts ${sql.insert(contents.map((content) => ({ user_id: userId, conversation_id: conversationId, content })))}
+        ON CONFLICT (conversation_id, content) DO NOTHING
+        RETURNING id`
       const [counts] = yield* sql<{ threads: number; thoughts: number }>`
-        WITH threads AS (
-          INSERT INTO conversation_threads ${sql.insert(topics.map((topic) => ({ user_id: userId, conversation_id: conversationId, topic })))}
-          ON CONFLICT (conversation_id, topic) DO NOTHING
-          RETURNING id
-        ), thoughts AS (
-          INSERT INTO nikita_thoughts ${sql.insert(contents.map((content) => ({ user_id: userId, conversation_id: conversationId, content })))}
-          ON CONFLICT (conversation_id, content) DO NOTHING
-          RETURNING id
-        )
+        WITH threads AS (${threads}), thoughts AS (${thoughts})
         SELECT (SELECT count(*) FROM threads)::int AS threads, (SELECT count(*) FROM thoughts)::int AS thoughts`
       return { threads: counts?.threads ?? 0, thoughts: counts?.thoughts ?? 0 }
     })
@@ -139,6 +107,6 @@ export class NotesRepository extends Effect.Service<NotesRepository>()("aftertal
       Effect.catchTag("ParseError", Effect.die)
     )
 
-    return { addThreads, addThoughts, addNotes, removeConversation, openThreads, recentThoughts } as const
+    return { addNotes, removeConversation, openThreads, recentThoughts } as const
   })
 }) {}
