@@ -12,6 +12,7 @@ import { Tasks } from "../src/queue/Tasks.js"
 import { fakeModelServer } from "./FakeModelServer.js"
 import { benchApp, benchDatabase, benchSecret, progress, summarize, timed } from "./Harness.js"
 import { seed } from "./Pipeline.js"
+import { cosineSimilarity } from "../src/model/offline/OfflineEmbedding.js"
 
 interface LoadResult {
   readonly rps: number
@@ -100,20 +101,6 @@ export const hotPath = Effect.gen(function*() {
   }).pipe(Effect.provide(benchApp({ ...db.env, STALE_AFTER: "1" })))
 }).pipe(Effect.scoped)
 
-const cosine = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => {
-  let dot = 0
-  let na = 0
-  let nb = 0
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? 0
-    const y = b[i] ?? 0
-    dot += x * y
-    na += x * x
-    nb += y * y
-  }
-  return dot / Math.sqrt(na * nb)
-}
-
 const uuidOf = (n: number) => `00000000-0000-0000-0000-${n.toString(16).padStart(12, "0")}`
 
 /**
@@ -163,7 +150,7 @@ export const memorySearch = Effect.gen(function*() {
             SELECT id, embedding::text AS e FROM memory_facts WHERE user_id = ${query.userId} AND is_active AND embedding IS NOT NULL`
           ).map((row) => ({ id: row.id, vector: Option.getOrThrow(parseVectorLiteral(row.e)) }))
           stored.set(query.userId, facts)
-          const ranked = facts.map((fact) => ({ id: fact.id, s: cosine(fact.vector, query.vector) }))
+          const ranked = facts.map((fact) => ({ id: fact.id, s: cosineSimilarity(fact.vector, query.vector) }))
             .sort((a, b) => b.s - a.s)
           const tenth = ranked[9]?.s ?? -1
           const got = samples[i]?.[1] ?? []
