@@ -1,9 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { mkdtemp, readdir, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { freshDatabaseUrl, postgresAvailable } from "../support/Db.js"
+import { DatabaseLive } from "../../src/db/Database.js"
+import { Migrations } from "../../src/db/Migrations.js"
+import { freshDatabaseUrl, postgresAvailable, testEnv } from "../support/Db.js"
+import { expectedTables, tables, vectorSize } from "../support/MigratedSchema.js"
 import { builtEntry, devEntry, type Entry, runToExit, startService } from "../support/ServiceProcess.js"
 
 /**
@@ -42,6 +45,15 @@ describe("the service as a process", () => {
       const lines = (yield* service.stdout).split("\n").filter((line) => line !== "")
       expect(lines.length).toBeGreaterThan(0)
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow()
+
+      // The service migrated its PGlite (pgvector included) at start-up; opened again, as its
+      // next start would, every table is there with vectors of the configured size and the
+      // migrations apply nothing. (The suite's one PGlite initialisation: each costs seconds of CPU.)
+      const reopened = yield* Effect.gen(function*() {
+        const { applied } = yield* Migrations
+        return { applied, names: yield* tables, dims: yield* vectorSize }
+      }).pipe(Effect.provide(DatabaseLive.pipe(Layer.provide(testEnv({ DATA_DIR: join(dataDir, "data") })))))
+      expect(reopened).toEqual({ applied: [], names: expectedTables, dims: 1536 })
     })
 
   it.scopedLive("the built service (node dist/Main.js serve, what npm start runs) starts on the embedded database with nothing configured and answers its probes", () =>
