@@ -117,8 +117,10 @@ describe.skipIf(!postgresAvailable)("ConversationStream", () => {
       })
       expect(yield* executionsOf(stuck)).toMatchObject([{ status: "failed", error: "interrupted by shutdown; queued again" }])
 
+      // Every claim, the stream's and the task's, is a step of the drained worker: none runs.
       const later = yield* insertConversation({ userId: yield* insertPlayer(), startedAt: new Date() })
-      yield* Effect.sleep("300 millis")
+      const afterDrain = yield* Effect.flatMap(Tasks, (tasks) => tasks.processConversations())
+      expect(afterDrain).toMatchObject({ detected: 0, execution_ids: [] })
       expect((yield* conversationState(later)).status).toBe("queued")
       expect(yield* inFlight).toBe(0)
       expect(yield* streamStatus).toBe("stopped")
