@@ -23,7 +23,12 @@ describe.skipIf(!postgresAvailable)("aftertalk demo and process", () => {
   it.scopedLive("demo on an empty database ends with prompts built; process prints all nine stages", () =>
     Effect.gen(function*() {
       const env = { DATABASE_URL: yield* freshDatabaseUrl, TASK_SECRET: "cli-test-secret-0123456789" }
-      const demo = yield* runToExit(env, "120 seconds", cliEntry("demo"))
+      // A mistake (an unknown conversation) is independent of the demo: the two run side by side.
+      const [demo, missing] = yield* Effect.all([
+        runToExit(env, "120 seconds", cliEntry("demo")),
+        // Warnings, such as the offline provider's, are logs: silenced here.
+        runToExit({ ...env, LOG_LEVEL: "error" }, "120 seconds", cliEntry("process", crypto.randomUUID()))
+      ], { concurrency: 2 })
       expect(demo.code).toBe(0)
       expect(demo.stdout).toContain("prompts built for 3 of 3 players")
       expect(demo.stdout).toMatch(/Sam's text prompt \(\d+ tokens\)/)
@@ -38,8 +43,7 @@ describe.skipIf(!postgresAvailable)("aftertalk demo and process", () => {
       for (const stage of stageNames) expect(again.stdout).toMatch(new RegExp(`^${stage}\\s+success\\s+\\d+`, "m"))
       expect(again.stdout).toMatch(/^success in \d+ ms/m)
 
-      // A mistake is one line and exit code 1 (warnings, such as the offline provider's, are logs: silenced here).
-      const missing = yield* runToExit({ ...env, LOG_LEVEL: "error" }, "120 seconds", cliEntry("process", crypto.randomUUID()))
+      // A mistake is one line and exit code 1.
       expect(missing.code).toBe(1)
       expect(missing.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^aftertalk: no conversation /)])
     }), 300_000)

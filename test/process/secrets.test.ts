@@ -32,16 +32,18 @@ describe.skipIf(!postgresAvailable)("secrets stay out of logs, responses and las
       const withPassword = fake.baseUrl.replace("http://", `http://aftertalk:${urlPassword}@`)
       const base = { DATABASE_URL: url, TASK_SECRET: taskSecret, OPENAI_API_KEY: `sk-${keyFragment}`, STALE_AFTER: "1 hour", PIPELINE_TIMEOUT: "5 seconds" }
       const seen: Array<string> = []
-      for (const [name, baseUrl] of [["password-url", withPassword], ["plain-url", fake.baseUrl]] as const) {
-        const service = yield* startService(name, { ...base, OPENAI_BASE_URL: baseUrl }, { readyWithin: "90 seconds" })
-        const { conversationId } = yield* playerWithConversation(service)
-        const run = yield* service.send("POST", `/pipeline/process/${conversationId}`, { secret: taskSecret })
-        const status = yield* service.send("GET", `/conversations/${conversationId}`, { secret: taskSecret })
-        expect(run.status).toBeGreaterThanOrEqual(200)
-        seen.push(run.text, status.text)
-        yield* service.stop("SIGTERM")
-        seen.push(yield* service.stdout, yield* service.stderr)
-      }
+      // The two instances side by side (each waits mostly on its own start-up).
+      yield* Effect.forEach([["password-url", withPassword], ["plain-url", fake.baseUrl]] as const, ([name, baseUrl]) =>
+        Effect.gen(function*() {
+          const service = yield* startService(name, { ...base, OPENAI_BASE_URL: baseUrl }, { readyWithin: "90 seconds" })
+          const { conversationId } = yield* playerWithConversation(service)
+          const run = yield* service.send("POST", `/pipeline/process/${conversationId}`, { secret: taskSecret })
+          const status = yield* service.send("GET", `/conversations/${conversationId}`, { secret: taskSecret })
+          expect(run.status).toBeGreaterThanOrEqual(200)
+          seen.push(run.text, status.text)
+          yield* service.stop("SIGTERM")
+          seen.push(yield* service.stdout, yield* service.stderr)
+        }), { concurrency: 2, discard: true })
       const runs = yield* Effect.provide(executions, db)
       seen.push(...runs.map((r) => r.error ?? ""), ...(yield* Effect.provide(lastErrors, db)).map((r) => r.last_error ?? ""))
       console.log(`secrets: ${seen.length} texts checked (${seen.join("").length} characters), ${runs.length} runs`)
