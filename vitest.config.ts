@@ -79,6 +79,9 @@ export default defineConfig({
           include: [processTests],
           pool: "forks",
           isolate: false,
+          // A process test mostly waits on its children, and each starts its own: the tests of a
+          // file run side by side (startup's three, cli's, shutdown's two).
+          sequence: { concurrent: true },
           globalSetup: ["test/support/globalSetup.ts", "test/support/processSetup.ts"]
         }
       }
