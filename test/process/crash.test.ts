@@ -12,6 +12,7 @@ import {
   fakeOpenAi,
   heldLeases,
   instanceEnv,
+  oneWarmLine,
   playerWithConversation,
   relationshipScoreOf,
   scoreHistoryOf
@@ -48,7 +49,7 @@ describe.skipIf(!postgresAvailable)("an instance killed mid-run", () => {
         startService("instance-b", instanceEnv(url, gateB, { INSTANCE_ID: "instance-b", STALE_AFTER: "1 hour" }))
       ], { concurrency: "unbounded" })
 
-      const { conversationId, userId } = yield* playerWithConversation(a)
+      const { conversationId, userId } = yield* playerWithConversation(a, oneWarmLine)
       // A is inside the summary stage: past game_state, which recorded the score change.
       yield* gateA.awaitArrivals("text", 1)
       const [applied] = yield* Effect.provide(scoreHistoryOf(conversationId), db)

@@ -10,6 +10,7 @@ import {
   fakeOpenAi,
   heldLeases,
   instanceEnv,
+  oneWarmLine,
   playerWithConversation
 } from "./support.js"
 
@@ -30,7 +31,7 @@ const instanceWithRunsInFlight = (env: Record<string, string>, extraction: "slow
     const gate = yield* modelGate(fake.url)
     yield* gate.set("extraction", extraction === "slow" ? delay("4 seconds") : hang)
     const service = yield* startService("instance", instanceEnv(url, gate, env))
-    const created = yield* Effect.forEach(Array.from({ length: players }), () => playerWithConversation(service))
+    const created = yield* Effect.forEach(Array.from({ length: players }), () => playerWithConversation(service, oneWarmLine))
 
     yield* gate.awaitArrivals("extraction", players)
     const inFlight = yield* Effect.provide(conversations, db)

@@ -38,7 +38,14 @@ export const warmLines = [
   "I feel so happy and safe when we talk like this"
 ]
 
-/** Creates a player over HTTP and posts `lines` as one text conversation; returns both ids. */
+/** One warm message: a conversation that cannot be split by a stream with a short STALE_AFTER. */
+export const oneWarmLine = warmLines.slice(0, 1)
+
+/**
+ * Creates a player over HTTP and posts `lines` as one text conversation; returns both ids. Under a
+ * stream with a short STALE_AFTER, a loaded machine can pause longer than that between two posts
+ * and the lines then make two conversations: such tests pass one line (`oneWarmLine`).
+ */
 export const playerWithConversation = (service: ServiceProcess, lines: ReadonlyArray<string> = warmLines) =>
   Effect.gen(function*() {
     const userId = randomUUID()
