@@ -35,7 +35,7 @@ describe("migrations", () => {
         const again = Context.get(yield* Layer.build(Migrations.Default), Migrations)
         return { again: again.applied, applied, names: yield* tables, dims }
       }).pipe(Effect.provide(Layer.merge(database(embedded), testEnv(embedded))))
-      expect(applied.map(([id]) => id)).toEqual([1, 2, 3, 4, 5])
+      expect(applied.map(([id]) => id)).toEqual([1, 2, 3, 4, 5, 6])
       expect(dims).toBe(64)
       expect(names).toEqual(expectedTables)
       expect(again).toEqual([])
@@ -59,7 +59,7 @@ describe("migrations", () => {
         [1, 2].map(() => Migrations.pipe(Effect.provide(database({ DATABASE_URL: emptyUrl })))),
         { concurrency: "unbounded" }
       )
-      expect(both.map((m) => m.applied.length).sort()).toEqual([0, 5])
+      expect(both.map((m) => m.applied.length).sort()).toEqual([0, 6])
       const names = yield* tables.pipe(Effect.provide(database({ DATABASE_URL: emptyUrl })))
       expect(names).toEqual(expectedTables)
     }))
