@@ -64,9 +64,10 @@ export class PromptInputs extends Effect.Service<PromptInputs>()("aftertalk/Prom
           .map((part) => part.trim())
           .filter((part) => part !== "")
           .join(". ")
-        const found = memoryQuery === "" ? [] : yield* memory.searchText({ userId, query: memoryQuery, limit: limits.memory })
         // The newest facts pad a search that found fewer than a platform's limit.
-        const recent = found.length >= limits.memory ? [] : yield* memory.recent({ userId, limit: limits.memory })
+        const { found, recent } = memoryQuery === ""
+          ? { found: [], recent: yield* memory.recent({ userId, limit: limits.memory }) }
+          : yield* memory.searchTextOrRecent({ userId, query: memoryQuery, limit: limits.memory })
 
         // Contact counts the player's messages (`last_interaction_at`) and, for conversations the
         // message path did not stamp (voice calls from the webhook), their last message.
