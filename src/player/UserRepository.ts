@@ -279,8 +279,8 @@ export const mailboxLeaseWrites = (sql: SqlClient.SqlClient, leaseMs: number) =>
         UPDATE users u SET pipeline_lease_owner = c.lease_owner, pipeline_lease_expires_at = c.lease_expires_at
         FROM ${sql(claimed)} c WHERE u.id = c.user_id`,
 
-    /** Takes a free (or expired) mailbox for `owner`; returns the id when taken. */
-    take: (userId: string, owner: string) =>
+    /** Takes a free (or expired) mailbox for `owner` (`userId` a value or a subquery); returns the id when taken. */
+    take: (userId: string | Statement.Fragment, owner: string) =>
       sql`
         UPDATE users SET pipeline_lease_owner = ${owner}, pipeline_lease_expires_at = ${expiry}
         WHERE id = ${userId} AND (pipeline_lease_owner IS NULL OR pipeline_lease_expires_at <= now())
