@@ -61,12 +61,14 @@ export class ConversationLeases extends Effect.Service<ConversationLeases>()("af
      * Claims one named conversation for a run now (the HTTP triggers), in one statement: the
      * conversation locked (`FOR UPDATE`, as every claim and the message path lock it first), then,
      * only when it may run, the user's mailbox taken, and only with the mailbox, a dead run's
-     * execution closed and the conversation leased. What the statement found says why it did not.
+     * execution closed, the conversation leased and, when given, the run's execution created. What the statement found says why it did not.
      */
     const claim = Effect.fn("ConversationLeases.claim")(function*(input: {
       readonly conversationId: string
       readonly owner: string
       readonly force: boolean
+      /** The run's execution, created by the same statement when the claim succeeds. */
+      readonly execution?: Parameters<ExecutionRepository["createSql"]>[0] | undefined
     }) {
       const id = sql`${input.conversationId}::uuid`
       const [row] = yield* sql<{
@@ -92,6 +94,7 @@ export class ConversationLeases extends Effect.Service<ConversationLeases>()("af
         })
       }),
         leased AS (${conversationWrites.lease(sql`SELECT ${id} FROM mailbox`, sql`${input.owner}::text`)})
+        ${input.execution === undefined ? sql`` : sql`, created AS (${executions.createSql(input.execution, "leased")})`}
         SELECT c.user_id, c.status, c.lease_live, EXISTS (SELECT 1 FROM mailbox) AS mailbox_taken,
                (SELECT processing_attempts FROM leased) AS attempt
         FROM conversation c`
