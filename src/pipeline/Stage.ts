@@ -73,7 +73,8 @@ export interface PipelineUser {
  * Rows of the conversation and the player that the run's one load of its inputs also found, so
  * that the stages need not read them again. What a stage writes from them is checked in its write
  * (a ledger row already there, a player changed since): what they say may be out of date, never
- * applied twice. Absent (a run built by hand), the stages read them themselves.
+ * applied twice. Absent (a run built by hand, or a found row failing its schema), the stages
+ * read them themselves.
  */
 export interface RunFound {
   /** The extraction a previous run stored; none: the model is asked. */
