@@ -28,7 +28,7 @@ describe("migrations", () => {
       const emptyUrl = Object.assign(new URL(url), { pathname: `/${emptyName}` }).toString()
       const emptyDatabase = database({ DATABASE_URL: emptyUrl, EMBEDDING_DIMENSIONS: "64" })
       const both = yield* Effect.all([1, 2].map(() => Migrations.pipe(Effect.provide(emptyDatabase))), { concurrency: "unbounded" })
-      expect(both.map((m) => m.applied.length).sort()).toEqual([0, 5])
+      expect(both.map((m) => m.applied.length).sort()).toEqual([0, 6])
       expect(yield* tables.pipe(Effect.provide(emptyDatabase))).toEqual(expectedTables)
       expect(yield* vectorSize.pipe(Effect.provide(emptyDatabase))).toBe(64)
     }))

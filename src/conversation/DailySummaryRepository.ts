@@ -1,10 +1,11 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import {
   addConversation,
   type ConversationOfTheDay,
   type DailySummaryState,
   dominantTone,
+  emptyDay,
   KeyMoment,
   ToneCounts
 } from "../game/DailySummary.js"
@@ -32,6 +33,9 @@ export const DailySummary = Schema.Struct({
 export type DailySummary = typeof DailySummary.Type
 
 const DayKey = Schema.Struct({ userId: Schema.String, summaryDate: Schema.String })
+
+/** A uuid[] literal (uuids hold no character the literal would need to quote). */
+const uuidArray = (ids: ReadonlyArray<string>) => `{${ids.join(",")}}`
 
 const stateOf = (row: DailySummary): DailySummaryState => ({
   conversationIds: row.conversation_ids,
@@ -102,16 +106,73 @@ export class DailySummaryRepository extends Effect.Service<DailySummaryRepositor
           RETURNING ${columns}`
     })
 
+    // The day as the run found it, folded in one statement: a day not there yet is inserted
+    // whole, one there is updated while it still counts the conversations it counted then. A
+    // day that another write got to first writes nothing (no row): the caller then locks it.
+    const writeFound = SqlSchema.findAll({
+      Request: Schema.Struct({
+        id: Schema.NullOr(Schema.String),
+        userId: Schema.String,
+        summaryDate: Schema.String,
+        foundIds: Schema.Array(Schema.String),
+        conversationIds: Schema.Array(Schema.String),
+        scoreStart: Schema.Number,
+        scoreEnd: Schema.Number,
+        keyMoments: Schema.String,
+        toneCounts: Schema.String,
+        dominantTone: Schema.NullOr(EmotionalTone)
+      }),
+      Result: DailySummary,
+      execute: (day) =>
+        day.id === null
+          ? sql`
+            INSERT INTO daily_summaries (user_id, summary_date, conversation_ids, conversation_count, score_start, score_end,
+                                         key_moments, tone_counts, dominant_tone)
+            VALUES (${day.userId}, ${day.summaryDate}::date, ${uuidArray(day.conversationIds)}::uuid[], ${day.conversationIds.length},
+                    ${day.scoreStart}, ${day.scoreEnd}, ${day.keyMoments}::jsonb, ${day.toneCounts}::jsonb, ${day.dominantTone})
+            ON CONFLICT (user_id, summary_date) DO NOTHING
+            RETURNING ${columns}`
+          : sql`
+            UPDATE daily_summaries SET
+              conversation_ids = ${uuidArray(day.conversationIds)}::uuid[], conversation_count = ${day.conversationIds.length},
+              score_end = ${day.scoreEnd}, key_moments = ${day.keyMoments}::jsonb, tone_counts = ${day.toneCounts}::jsonb,
+              dominant_tone = ${day.dominantTone}, updated_at = now()
+            WHERE id = ${day.id} AND conversation_ids = ${uuidArray(day.foundIds)}::uuid[]
+            RETURNING ${columns}`
+    })
+
     /**
      * Folds the conversation into the player's day `summaryDate` ("YYYY-MM-DD", local). Returns
      * the day as stored and whether this call counted the conversation (false on a re-run).
+     * `found`: the day as the run's load found it (none: not there), which one statement folds
+     * the conversation into when the day has not changed since; otherwise, and without it, the
+     * day is created, locked and written in a transaction.
      */
     const record = Effect.fn("DailySummaryRepository.record")(function*(input: {
       readonly userId: string
       readonly summaryDate: string
       readonly conversation: ConversationOfTheDay
+      readonly found?: Option.Option<DailySummaryState & { readonly id: string }>
     }) {
       const key = { userId: input.userId, summaryDate: input.summaryDate }
+      if (input.found !== undefined) {
+        const found = input.found
+        const { counted, day } = addConversation(Option.getOrElse(found, () => emptyDay(input.conversation.scoreBefore)), input.conversation)
+        if (counted) {
+          const [written] = yield* writeFound({
+            ...key,
+            id: Option.isSome(found) ? found.value.id : null,
+            foundIds: Option.isSome(found) ? found.value.conversationIds : [],
+            conversationIds: day.conversationIds,
+            scoreStart: day.scoreStart,
+            scoreEnd: day.scoreEnd,
+            keyMoments: JSON.stringify(day.keyMoments),
+            toneCounts: JSON.stringify(day.toneCounts),
+            dominantTone: dominantTone(day.toneCounts, input.conversation.tone)
+          })
+          if (written !== undefined) return { day: written, counted } as const
+        }
+      }
       return yield* sql.withTransaction(Effect.gen(function*() {
         yield* ensureDay({ ...key, scoreStart: input.conversation.scoreBefore })
         const current = yield* lockDay(key)

@@ -225,6 +225,40 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
     })
 
     /**
+     * `searchText`, with the newest facts to pad a search that found fewer than `limit` (`recent`,
+     * empty when it found enough), in one statement.
+     */
+    const searchTextOrRecent = Effect.fn("MemoryRepository.searchTextOrRecent")(function*(input: {
+      readonly userId: string
+      readonly query: string
+      readonly limit: number
+    }) {
+      const embedding = yield* embedQuery(input.query)
+      if (Option.isNone(embedding)) {
+        yield* Effect.logWarning("memory search without results: the query could not be embedded")
+        return { found: [], recent: yield* recent(input) }
+      }
+      const limit = Math.max(0, Math.floor(input.limit))
+      const rows = yield* sql<{ part: number }>`
+        WITH found AS (
+          SELECT row_number() OVER () AS rank, s.* FROM (${searchStatement({ ...input, embedding: embedding.value })}) s
+        ),
+        recent AS (
+          SELECT row_number() OVER (ORDER BY created_at DESC, id) AS rank, ${columns}, NULL::float8 AS similarity
+          FROM memory_facts WHERE user_id = ${input.userId} AND is_active
+          ORDER BY created_at DESC, id LIMIT ${limit}
+        )
+        SELECT 0 AS part, found.* FROM found
+        UNION ALL
+        SELECT 1, recent.* FROM recent WHERE (SELECT count(*) FROM found) < ${limit}
+        ORDER BY part, rank`
+      return {
+        found: yield* decodeOrDie(ScoredMemoryFact)(rows.filter((row) => row.part === 0)),
+        recent: yield* decodeOrDie(MemoryFact)(rows.filter((row) => row.part === 1))
+      }
+    })
+
+    /**
      * The embedding backfill's write: one statement per batch of `[id, vector literal]`;
      * `embedding IS NULL` leaves alone what another writer set meanwhile. Returns the ids updated.
      */
@@ -238,7 +272,7 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
         RETURNING memory_facts.id`
     })
 
-    return { addFacts, retireConversation, search, searchStatement, searchText, recent, storeMissingEmbeddings } as const
+    return { addFacts, retireConversation, search, searchStatement, searchText, searchTextOrRecent, recent, storeMissingEmbeddings } as const
   }),
   dependencies: [Embeddings.Default]
 }) {}

@@ -73,7 +73,33 @@ export class EmotionalStateRepository extends Effect.Service<EmotionalStateRepos
               intimacy = excluded.intimacy, created_at = excluded.created_at`
       })
 
-      return { latestExcluding, forConversation, recordForConversation } as const
+      /**
+       * Records the state this conversation produced unless a row for it is there already, and
+       * answers the row as stored (`recorded`: an earlier run's, read by a second statement).
+       */
+      const recordOnce = Effect.fn("EmotionalStateRepository.recordOnce")(function*(input: {
+        readonly userId: string
+        readonly conversationId: string
+        readonly state: EmotionalState
+        readonly at: Date
+      }) {
+        const { state } = input
+        const [row] = yield* sql<{ inserted: boolean }>`
+          WITH inserted AS (
+            INSERT INTO emotional_states (user_id, conversation_id, arousal, valence, dominance, intimacy, created_at)
+            VALUES (${input.userId}, ${input.conversationId}, ${state.arousal}, ${state.valence}, ${state.dominance},
+                    ${state.intimacy}, ${input.at})
+            ON CONFLICT (conversation_id) WHERE conversation_id IS NOT NULL DO NOTHING
+            RETURNING 1
+          )
+          SELECT EXISTS (SELECT 1 FROM inserted) AS inserted`
+        if (row?.inserted === true) return { recorded: false, state } as const
+        const stored = yield* forConversation(input.conversationId)
+        if (stored._tag === "None") return yield* Effect.dieMessage(`emotional state of ${input.conversationId} vanished after a conflict`)
+        return { recorded: true, state: stored.value } as const
+      })
+
+      return { latestExcluding, forConversation, recordForConversation, recordOnce } as const
     })
   }
 ) {}

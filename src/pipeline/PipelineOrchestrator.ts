@@ -60,6 +60,7 @@ export const makeOrchestrator = <R>(plan: StagePlan<R>) =>
           executionId: target.executionId,
           conversation: loaded.value.conversation,
           user: loaded.value.user,
+          found: loaded.value.found,
           startedAt: new Date(startedAtMs),
           forceReprocess: target.forceReprocess
         }

@@ -1,10 +1,6 @@
+import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Option } from "effect"
-import { ConversationSummaryRepository } from "../conversation/ConversationSummaryRepository.js"
-import { localDate } from "../game/LocalTime.js"
 import { MemoryRepository } from "../memory/MemoryRepository.js"
-import { NotesRepository } from "../memory/NotesRepository.js"
-import { LifeEventRepository } from "../nikita/LifeEventRepository.js"
-import { UserRepository } from "../player/UserRepository.js"
 import {
   type LoadedPromptState,
   type MemorySource,
@@ -14,18 +10,16 @@ import {
 } from "../prompt/LoadedPromptState.js"
 import { type BuiltPrompt, PromptBuilder, type PromptBuildRequest } from "../prompt/PromptBuilder.js"
 import { type PromptLimits, type PromptPlatform, promptLimits, type PromptState } from "../prompt/PromptTemplate.js"
+import { readPromptState } from "./PromptStateRead.js"
 
 /**
- * Reads everything a prompt is built from, for one player, platform and moment, from the feature
- * repositories (players, Nikita's life, conversation summaries, notes, memory), and builds the
- * prompt from it. The pipeline's last stage and the on-demand prompt endpoint both use it.
+ * Reads everything a prompt is built from, for one player, platform and moment (players, Nikita's
+ * life, conversation summaries and notes in one statement, `PromptStateRead.ts`; memory from its
+ * repository), and builds the prompt from it. The pipeline's last stage and the on-demand prompt endpoint both use it.
  */
 export class PromptInputs extends Effect.Service<PromptInputs>()("aftertalk/PromptInputs", {
   effect: Effect.gen(function*() {
-    const users = yield* UserRepository
-    const lifeEvents = yield* LifeEventRepository
-    const summaries = yield* ConversationSummaryRepository
-    const notes = yield* NotesRepository
+    const readState = readPromptState(yield* SqlClient.SqlClient)
     const memory = yield* MemoryRepository
     const builder = yield* PromptBuilder
 
@@ -45,39 +39,40 @@ export class PromptInputs extends Effect.Service<PromptInputs>()("aftertalk/Prom
       readonly userId: string
       readonly platforms: ReadonlyArray<PromptPlatform>
       readonly conversationId?: string | undefined
+      /** The conversation's summary, when the caller has it (the pipeline's summary stage). */
+      readonly ownSummary?: string | undefined
       readonly now: Date
     }) =>
       Effect.gen(function*() {
         const { now, userId } = request
         const limits = widest(request.platforms)
-        const user = yield* users.find(userId)
-        if (Option.isNone(user)) {
+        // One statement; the conversation's own summary only when the caller does not hand it.
+        const read = yield* readState({
+          userId,
+          now,
+          limits,
+          conversationId: request.ownSummary === undefined ? request.conversationId : undefined
+        })
+        if (Option.isNone(read)) {
           return yield* new UnknownPromptUser({ userId, message: `no player with id ${userId}` })
         }
-        const { timezone } = user.value
-        const [events, recentSummaries, openThreads, recentThoughts] = yield* Effect.all([
-          lifeEvents.forDay({ userId, date: localDate(now, timezone) }),
-          summaries.recent({ userId, limit: limits.summaries }),
-          notes.openThreads({ userId, limit: limits.threads }),
-          notes.recentThoughts({ userId, limit: limits.thoughts })
-        ], { concurrency: "unbounded" })
-
-        const ownSummary = request.conversationId === undefined
-          ? Option.none()
-          : Option.flatMap(yield* summaries.stored(request.conversationId), (row) => Option.fromNullable(row.summary))
+        const { lifeEvents: events, openThreads, recentSummaries, recentThoughts, user } = read.value
+        const { timezone } = user
+        const ownSummary = request.ownSummary === undefined ? read.value.ownSummary : Option.some(request.ownSummary)
         const summaryForQuery = Option.getOrElse(ownSummary, () => recentSummaries[0]?.summary ?? "")
         const memoryQuery = [summaryForQuery, ...openThreads.slice(0, QUERY_THREADS).map((thread) => thread.topic)]
           .map((part) => part.trim())
           .filter((part) => part !== "")
           .join(". ")
-        const found = memoryQuery === "" ? [] : yield* memory.searchText({ userId, query: memoryQuery, limit: limits.memory })
         // The newest facts pad a search that found fewer than a platform's limit.
-        const recent = found.length >= limits.memory ? [] : yield* memory.recent({ userId, limit: limits.memory })
+        const { found, recent } = memoryQuery === ""
+          ? { found: [], recent: yield* memory.recent({ userId, limit: limits.memory }) }
+          : yield* memory.searchTextOrRecent({ userId, query: memoryQuery, limit: limits.memory })
 
         // Contact counts the player's messages (`last_interaction_at`) and, for conversations the
         // message path did not stamp (voice calls from the webhook), their last message.
         const latestConversation = recentSummaries[0]?.last_message_at ?? null
-        const lastInteraction = user.value.last_interaction_at
+        const lastInteraction = user.last_interaction_at
         const lastContactAt = lastInteraction === null || (latestConversation !== null && latestConversation > lastInteraction)
           ? latestConversation
           : lastInteraction
@@ -98,13 +93,13 @@ export class PromptInputs extends Effect.Service<PromptInputs>()("aftertalk/Prom
             platform,
             now,
             timeZone: timezone,
-            displayName: user.value.display_name,
-            chapter: user.value.chapter,
-            gameStatus: user.value.game_status,
-            relationshipScore: user.value.relationship_score,
-            engagementState: user.value.engagement_state,
-            conflictZone: user.value.conflict.zone,
-            emotionalState: user.value.emotional_state,
+            displayName: user.display_name,
+            chapter: user.chapter,
+            gameStatus: user.game_status,
+            relationshipScore: user.relationship_score,
+            engagementState: user.engagement_state,
+            conflictZone: user.conflict.zone,
+            emotionalState: user.emotional_state,
             lifeEvents: events,
             memory: facts.map((fact) => ({ id: fact.id, fact: fact.fact, graphType: fact.graphType })),
             recentSummaries: summariesShown.map((row) => ({ summary: row.summary, at: row.last_message_at })),
@@ -138,7 +133,11 @@ export class PromptInputs extends Effect.Service<PromptInputs>()("aftertalk/Prom
      * stage builds text and voice); each one's generation time counts that load and its own rendering.
      */
     const buildAll = Effect.fn("PromptInputs.buildAll")(function*<P extends PromptPlatform>(
-      request: Omit<PromptBuildRequest, "platform"> & { readonly platforms: ReadonlyArray<P> }
+      request: Omit<PromptBuildRequest, "platform"> & {
+        readonly platforms: ReadonlyArray<P>
+        /** The conversation's summary, when the caller has it: it is not read again. */
+        readonly ownSummary?: string | undefined
+      }
     ) {
       const startedMs = yield* Clock.currentTimeMillis
       const now = request.now ?? new Date(startedMs)
@@ -154,12 +153,5 @@ export class PromptInputs extends Effect.Service<PromptInputs>()("aftertalk/Prom
 
     return { load, build, buildAll } as const
   }),
-  dependencies: [
-    UserRepository.Default,
-    LifeEventRepository.Default,
-    ConversationSummaryRepository.Default,
-    NotesRepository.Default,
-    MemoryRepository.Default,
-    PromptBuilder.Default
-  ]
+  dependencies: [MemoryRepository.Default, PromptBuilder.Default]
 }) {}

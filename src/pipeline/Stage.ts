@@ -1,8 +1,9 @@
 import { Data, Duration, Effect, type Option } from "effect"
 import type { Chapter } from "../game/Chapters.js"
 import type { EmotionalState } from "../game/Emotional.js"
-import type { EngagementState } from "../game/Engagement.js"
-import type { ExtractionOutcome } from "../game/ExtractionSchema.js"
+import type { EngagementInput, EngagementState } from "../game/Engagement.js"
+import type { Extraction, ExtractionOutcome } from "../game/ExtractionSchema.js"
+import type { DailySummaryState } from "../game/DailySummary.js"
 import type { LifeEvent } from "../game/LifeEventSchema.js"
 import type { Metrics } from "../game/Metrics.js"
 import { redactSecrets } from "../config/Redaction.js"
@@ -68,10 +69,42 @@ export interface PipelineUser {
   readonly createdAt: Date
 }
 
+/**
+ * Rows of the conversation and the player that the run's one load of its inputs also found, so
+ * that the stages need not read them again. What a stage writes from them is checked in its write
+ * (a ledger row already there, a player changed since): what they say may be out of date, never
+ * applied twice. Absent (a run built by hand, or a found row failing its schema), the stages
+ * read them themselves.
+ */
+export interface RunFound {
+  /** The extraction a previous run stored; none: the model is asked. */
+  readonly extraction: Option.Option<Extraction>
+  /** The summary a previous run stored for the conversation. */
+  readonly summary: Option.Option<string>
+  readonly bossAttempts: number
+  /** The player's conversation rhythm as of this conversation (`player/ConversationRhythm.ts`). */
+  readonly rhythm: EngagementInput
+  /** Nikita's latest emotional state recorded by another of the player's conversations. */
+  readonly emotionalBefore: Option.Option<EmotionalState & { readonly createdAt: Date }>
+  /** The touchpoint this conversation already scheduled. */
+  readonly touchpoint: Option.Option<{ readonly trigger: "gap" | "event" | "time"; readonly deliverAt: Date }>
+  /** The player's other touchpoints, as the cooldowns read them. */
+  readonly touchpointHistory: {
+    readonly hasPending: boolean
+    readonly lastDeliveredAt: Date | null
+    readonly lastCreatedAt: Date | null
+  }
+  /** Nikita's day on the conversation's local date (empty: not generated yet), in slot order. */
+  readonly lifeEvents: ReadonlyArray<LifeEvent>
+  /** The player's daily summary of the conversation's local date, with its row's id. */
+  readonly day: Option.Option<DailySummaryState & { readonly id: string }>
+}
+
 export interface PipelineRun {
   readonly executionId: string
   readonly conversation: PipelineConversation
   readonly user: PipelineUser
+  readonly found?: RunFound | undefined
   /** The run's clock reading at start; stages use it instead of reading the clock again. */
   readonly startedAt: Date
   readonly forceReprocess: boolean

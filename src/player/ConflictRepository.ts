@@ -18,7 +18,7 @@ export class ConflictRepository extends Effect.Service<ConflictRepository>()("af
     const users = yield* UserRepository
 
     /**
-     * In one transaction: lock the player, and unless `conflict_history` already has this
+     * In one statement or one transaction: lock the player, and unless `conflict_history` already has this
      * conversation, let `decide` compute the change from the locked state and write it.
      */
     const applyConversationOnce = Effect.fn("ConflictRepository.applyConversationOnce")(
@@ -27,6 +27,8 @@ export class ConflictRepository extends Effect.Service<ConflictRepository>()("af
         readonly conversationId: string
         /** force_reprocess: revert this conversation's recorded change and apply the new one. */
         readonly replace?: boolean
+        /** The player as the run found it: written in one statement while still so (`applyOnce`). */
+        readonly assumed?: LockedConflict | undefined
         readonly decide: (locked: LockedConflict) => ConflictChange
       }) => users.applyConflictOnce(input)
     )

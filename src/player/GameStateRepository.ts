@@ -13,7 +13,7 @@ export class GameStateRepository extends Effect.Service<GameStateRepository>()("
     const users = yield* UserRepository
 
     /**
-     * In one transaction: lock the player, and unless `score_history` already has this
+     * In one statement or one transaction: lock the player, and unless `score_history` already has this
      * conversation, let `decide` compute the change from the locked state and the player's
      * conversation rhythm, then write metrics, player and history together.
      */
@@ -23,6 +23,8 @@ export class GameStateRepository extends Effect.Service<GameStateRepository>()("
         readonly conversationId: string
         /** force_reprocess: revert this conversation's recorded change and apply the new one. */
         readonly replace?: boolean
+        /** The player as the run found it: written in one statement while still so (`applyOnce`). */
+        readonly assumed?: ScoreState | undefined
         readonly decide: (state: ScoreState) => ScoreChange
       }) => users.applyScoreOnce(input)
     )

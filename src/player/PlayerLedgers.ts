@@ -140,6 +140,16 @@ export interface Ledger<Locked, Recorded, Change> {
   readonly lock: (input: { readonly userId: string; readonly conversationId: string }) => Read<Locked>
   readonly recorded: (conversationId: string) => Read<Recorded>
   readonly write: (input: { readonly userId: string; readonly conversationId: string; readonly change: Change }) => Effect.Effect<void, SqlError.SqlError>
+  /**
+   * The write in one statement that locks the player and writes only while the ledger has no row
+   * for the conversation and the player is still as `assumed`; true when it wrote.
+   */
+  readonly writeIf: (input: {
+    readonly userId: string
+    readonly conversationId: string
+    readonly change: Change
+    readonly assumed: Locked
+  }) => Effect.Effect<boolean, SqlError.SqlError>
   /** force_reprocess: takes back what the conversation's ledger row applied, and the row itself. */
   readonly revert: (conversationId: string) => Effect.Effect<void, SqlError.SqlError>
 }
@@ -155,11 +165,43 @@ export type ScoreWrite = Omit<ScoreChange, "engagementState" | "vulnerabilityExc
   readonly player: Statement.Fragment
 }
 
+/** A conversation's change of one ledger, as its stage asks for it. */
+export interface ApplyInput<Locked, Change> {
+  readonly userId: string
+  readonly conversationId: string
+  /** force_reprocess: revert this conversation's recorded change and apply the new one. */
+  readonly replace?: boolean
+  /** The player as the run found it: see `applyOnce`. */
+  readonly assumed?: Locked | undefined
+  readonly decide: (locked: Locked) => Change
+}
+
 /**
  * Lock, check the ledger, decide, write: one transaction. `replace` (force_reprocess) reverts
  * the conversation's recorded change first and decides again from the state so restored.
+ *
+ * With `assumed`, the player as the run found it, the change is decided from that and written
+ * by one statement (`writeIf`) if the ledger has no row for the conversation and the player is
+ * still as assumed when locked: the same change the transaction would decide, in one round trip
+ * instead of five or more. Otherwise (a re-run, a player changed since) the transaction decides.
  */
 export const applyOnce = <Locked, Recorded, Change>(
+  sql: SqlClient.SqlClient,
+  ledger: Ledger<Locked, Recorded, Change>,
+  input: ApplyInput<Locked, Change>
+) => {
+  const { assumed } = input
+  if (assumed === undefined || input.replace === true) return applyLocked(sql, ledger, input)
+  return Effect.suspend(() => {
+    const change = input.decide(assumed)
+    return Effect.flatMap(
+      ledger.writeIf({ userId: input.userId, conversationId: input.conversationId, change, assumed }),
+      (written) => written ? Effect.succeed({ applied: true, locked: assumed, change } as const) : applyLocked(sql, ledger, input)
+    )
+  })
+}
+
+const applyLocked = <Locked, Recorded, Change>(
   sql: SqlClient.SqlClient,
   ledger: Ledger<Locked, Recorded, Change>,
   input: {

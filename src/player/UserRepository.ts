@@ -1,7 +1,8 @@
-import { SqlClient, SqlSchema } from "@effect/sql"
+import { SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
 import {
   applyOnce,
+  type ApplyInput,
   type ConflictApplication,
   type Ledger,
   type ScoreWrite,
@@ -16,7 +17,6 @@ import {
   type ScoreState
 } from "./PlayerLedgers.js"
 import { bandChanged } from "../game/ScoreBand.js"
-import { conversationRhythm } from "./ConversationRhythm.js"
 import { playerLocks } from "./PlayerLocks.js"
 import { findUserRow, ProfileRequest, toUserState, type UserProfile } from "./UserState.js"
 
@@ -25,9 +25,10 @@ import { findUserRow, ProfileRequest, toUserState, type UserProfile } from "./Us
  * `conflict_history`.
  *
  * A conversation changes the player at most once per ledger (`score_history`,
- * `conflict_history`): `applyOnce` locks the player's row, checks the ledger, runs the caller's
- * pure decision on the locked state and writes, in one transaction, so a re-run or a concurrent
- * run finds the ledger row and applies nothing. Decay locks the same row (users and user_metrics,
+ * `conflict_history`): `applyOnce` writes a change decided from the player as the run found it in
+ * one statement while the player is still so, or else locks the player's row, checks the ledger,
+ * runs the caller's pure decision on the locked state and writes, in one transaction, so a re-run
+ * or a concurrent run finds the ledger row and applies nothing. Decay locks the same row (users and user_metrics,
  * `FOR UPDATE`), so decay and a conversation apply one after the other, never over each other.
  */
 
@@ -66,49 +67,50 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
 
     const findRow = findUserRow(sql)
 
-    const { lockConflict, lockForDecay, lockPlayer, recordedConflict, recordedScore } = playerLocks(sql)
+    const { lockConflict, lockForDecay, lockScoreState, recordedConflict, recordedScore, unchangedConflict, unchangedPlayer } = playerLocks(sql)
 
-    const findRhythm = conversationRhythm(sql)
-
-    /** The one score write, of a conversation and of decay alike: metrics, player and history together. */
-    const writeScore = (input: ScoreWrite) =>
-      Effect.all([
-        sql`
-          UPDATE user_metrics
-          SET intimacy = ${input.metrics.intimacy}, passion = ${input.metrics.passion},
+    /**
+     * The one score write, of a conversation and of decay alike: history, metrics and player in
+     * one statement, for the player `guard` selects (its `id`). The history row goes first: a
+     * conversation's row already there writes nothing at all. Answers whether it wrote.
+     */
+    const writeScore = (input: ScoreWrite, guard: Statement.Fragment, playerBefore: object | null = null) =>
+      Effect.map(
+        sql<{ written: boolean }>`
+          WITH player AS (${guard}),
+          history AS (
+            INSERT INTO score_history (user_id, conversation_id, source, score_before, score_after, metric_changes, events, player_before)
+            SELECT id, ${input.conversationId}::uuid, ${input.source}, ${input.scoreBefore}, ${input.scoreAfter},
+                   ${JSON.stringify(input.changes)}::jsonb, ${JSON.stringify(input.events)}::jsonb,
+                   ${playerBefore === null ? null : JSON.stringify(playerBefore)}::jsonb
+            FROM player
+            ON CONFLICT (conversation_id) WHERE conversation_id IS NOT NULL DO NOTHING RETURNING user_id),
+          metrics AS (
+            UPDATE user_metrics SET intimacy = ${input.metrics.intimacy}, passion = ${input.metrics.passion},
               trust = ${input.metrics.trust}, secureness = ${input.metrics.secureness}, updated_at = now()
-          WHERE user_id = ${input.userId}`,
-        sql`
-          UPDATE users
-          SET relationship_score = ${input.scoreAfter}, game_status = ${input.status}, ${input.player}, updated_at = now()
-          WHERE id = ${input.userId}`,
-        sql`
-          INSERT INTO score_history (user_id, conversation_id, source, score_before, score_after, metric_changes, events)
-          VALUES (${input.userId}, ${input.conversationId}, ${input.source}, ${input.scoreBefore}, ${input.scoreAfter},
-                  ${JSON.stringify(input.changes)}::jsonb, ${JSON.stringify(input.events)}::jsonb)`
-      ], { discard: true })
+            FROM history WHERE user_metrics.user_id = history.user_id),
+          changed AS (
+            UPDATE users SET relationship_score = ${input.scoreAfter}, game_status = ${input.status}, ${input.player}, updated_at = now()
+            FROM history WHERE users.id = history.user_id)
+          SELECT EXISTS (SELECT 1 FROM history) AS written`,
+        ([row]) => row?.written === true
+      )
+
+    const conversationScore = (input: { readonly userId: string; readonly conversationId: string; readonly change: ScoreChange }) => ({
+      ...input.change,
+      userId: input.userId,
+      conversationId: input.conversationId,
+      source: "conversation" as const,
+      player: sql`engagement_state = ${input.change.engagementState}, vulnerability_exchanges = ${input.change.vulnerabilityExchanges},
+        chapter = ${input.change.chapter}, boss_attempts = ${input.change.bossAttempts}`
+    })
 
     const scoreLedger: Ledger<ScoreState, RecordedScoreChange, ScoreChange> = {
-      lock: ({ conversationId, userId }) =>
-        Effect.gen(function*() {
-          const player = yield* lockPlayer(userId)
-          if (Option.isNone(player)) return Option.none()
-          const rhythm = yield* findRhythm({ userId, conversationId })
-          if (Option.isNone(rhythm)) return yield* Effect.dieMessage(`conversation ${conversationId} not found`)
-          return Option.some({ player: player.value, rhythm: rhythm.value })
-        }),
+      lock: lockScoreState,
       recorded: recordedScore,
-      write: ({ change, conversationId, userId }) =>
-        writeScore({
-          ...change,
-          userId,
-          conversationId,
-          source: "conversation",
-          player: sql`engagement_state = ${change.engagementState}, vulnerability_exchanges = ${change.vulnerabilityExchanges},
-            chapter = ${change.chapter}, boss_attempts = ${change.bossAttempts}`
-        }).pipe(Effect.zipRight(sql`
-          UPDATE score_history SET player_before = ${JSON.stringify(change.playerBefore)}::jsonb
-          WHERE conversation_id = ${conversationId}`)),
+      write: (input) => writeScore(conversationScore(input), sql`SELECT ${input.userId}::uuid AS id`, input.change.playerBefore),
+      writeIf: (input) =>
+        writeScore(conversationScore(input), unchangedPlayer({ ...input, assumed: input.assumed.player }), input.change.playerBefore),
       // The recorded deltas are the ones actually applied (after caps and clamping), so subtracting
       // them restores the metrics and score the conversation found; `player_before` restores the
       // other columns the change set (rows written before it existed keep the current values).
@@ -136,22 +138,31 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
         ], { discard: true })
     }
 
+    /** A conversation's conflict change: history and player in one statement, for the player `guard` selects. */
+    const writeConflict = ({ change, conversationId }: { readonly conversationId: string; readonly change: ConflictChange }, guard: Statement.Fragment) =>
+      Effect.map(
+        sql<{ written: boolean }>`
+          WITH player AS (${guard}),
+          history AS (
+            INSERT INTO conflict_history (user_id, conversation_id, temperature_before, temperature_after, zone, events,
+                                          updated_at_before, critical_since_before)
+            SELECT id, ${conversationId}, ${change.temperatureBefore}, ${change.temperature}, ${change.zone},
+                   ${JSON.stringify(change.events)}::jsonb, ${change.updatedAtBefore}::timestamptz, ${change.criticalSinceBefore}::timestamptz
+            FROM player
+            ON CONFLICT (conversation_id) DO NOTHING RETURNING user_id),
+          changed AS (
+            UPDATE users SET conflict_temperature = ${change.temperature}, conflict_updated_at = ${change.updatedAt},
+              conflict_critical_since = ${change.criticalSince}::timestamptz, game_status = ${change.status}, updated_at = now()
+            FROM history WHERE users.id = history.user_id)
+          SELECT EXISTS (SELECT 1 FROM history) AS written`,
+        ([row]) => row?.written === true
+      )
+
     const conflictLedger: Ledger<LockedConflict, RecordedConflictChange, ConflictChange> = {
       lock: ({ userId }) => lockConflict(userId),
       recorded: recordedConflict,
-      write: ({ change, conversationId, userId }) =>
-        Effect.all([
-          sql`
-            UPDATE users
-            SET conflict_temperature = ${change.temperature}, conflict_updated_at = ${change.updatedAt},
-                conflict_critical_since = ${change.criticalSince}, game_status = ${change.status}, updated_at = now()
-            WHERE id = ${userId}`,
-          sql`
-            INSERT INTO conflict_history (user_id, conversation_id, temperature_before, temperature_after, zone, events,
-                                          updated_at_before, critical_since_before)
-            VALUES (${userId}, ${conversationId}, ${change.temperatureBefore}, ${change.temperature},
-                    ${change.zone}, ${JSON.stringify(change.events)}::jsonb, ${change.updatedAtBefore}, ${change.criticalSinceBefore})`
-        ], { discard: true }),
+      write: (input) => writeConflict(input, sql`SELECT ${input.userId}::uuid AS id`),
+      writeIf: (input) => writeConflict(input, unchangedConflict(input)),
       revert: (conversationId) =>
         Effect.all([
           sql`
@@ -201,12 +212,7 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
     })
 
     /** The score change of one conversation, once (`score_history`). */
-    const applyScoreOnce = Effect.fn("UserRepository.applyScoreOnce")(function*(input: {
-      readonly userId: string
-      readonly conversationId: string
-      readonly replace?: boolean
-      readonly decide: (state: ScoreState) => ScoreChange
-    }) {
+    const applyScoreOnce = Effect.fn("UserRepository.applyScoreOnce")(function*(input: ApplyInput<ScoreState, ScoreChange>) {
       const application = yield* applyOnce(sql, scoreLedger, input)
       return (application.applied
         ? { applied: true, player: application.locked.player, change: application.change }
@@ -214,12 +220,7 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
     })
 
     /** The conflict change of one conversation, once (`conflict_history`). */
-    const applyConflictOnce = Effect.fn("UserRepository.applyConflictOnce")(function*(input: {
-      readonly userId: string
-      readonly conversationId: string
-      readonly replace?: boolean
-      readonly decide: (locked: LockedConflict) => ConflictChange
-    }) {
+    const applyConflictOnce = Effect.fn("UserRepository.applyConflictOnce")(function*(input: ApplyInput<LockedConflict, ConflictChange>) {
       const application = yield* applyOnce(sql, conflictLedger, input)
       return (application.applied
         ? { applied: true, change: application.change }
@@ -248,7 +249,7 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
           // the next run see a new interaction (and deduct again).
           player: sql`decay_anchor_at = last_interaction_at, decay_hours_deducted = ${change.value.hoursDeducted}
             ${bandChanged(change.value) ? sql`, prompt_rebuild_due_since = COALESCE(prompt_rebuild_due_since, now())` : sql``}`
-        })
+        }, sql`SELECT ${userId}::uuid AS id`)
         return change
       })).pipe(Effect.catchTag("ParseError", Effect.die))
     })
@@ -278,8 +279,8 @@ export const mailboxLeaseWrites = (sql: SqlClient.SqlClient, leaseMs: number) =>
         UPDATE users u SET pipeline_lease_owner = c.lease_owner, pipeline_lease_expires_at = c.lease_expires_at
         FROM ${sql(claimed)} c WHERE u.id = c.user_id`,
 
-    /** Takes a free (or expired) mailbox for `owner`; returns the id when taken. */
-    take: (userId: string, owner: string) =>
+    /** Takes a free (or expired) mailbox for `owner` (`userId` a value or a subquery); returns the id when taken. */
+    take: (userId: string | Statement.Fragment, owner: string) =>
       sql`
         UPDATE users SET pipeline_lease_owner = ${owner}, pipeline_lease_expires_at = ${expiry}
         WHERE id = ${userId} AND (pipeline_lease_owner IS NULL OR pipeline_lease_expires_at <= now())

@@ -91,7 +91,11 @@ export const findUserRow = (sql: SqlClient.SqlClient) =>
   SqlSchema.findOne({
     Request: Schema.String,
     Result: UserRow,
-    execute: (id) =>
+    execute: (id) => userRowSql(sql, id)
+  })
+
+/** `findUserRow`'s query, for a read that joins more to it (the prompt's inputs). */
+export const userRowSql = (sql: SqlClient.SqlClient, id: string) =>
       sql`
         SELECT u.id AS user_id, u.display_name, u.timezone, u.game_status, u.chapter, u.relationship_score,
           COALESCE(m.intimacy, 50) AS intimacy, COALESCE(m.passion, 50) AS passion,
@@ -107,4 +111,3 @@ export const findUserRow = (sql: SqlClient.SqlClient) =>
           WHERE user_id = u.id ORDER BY created_at DESC, id DESC LIMIT 1
         ) e ON true
         WHERE u.id = ${id}`
-  })

@@ -57,38 +57,63 @@ export class ConversationLeases extends Effect.Service<ConversationLeases>()("af
     const conversationWrites = conversationLeaseWrites(sql, leaseMs)
     const mailboxWrites = mailboxLeaseWrites(sql, leaseMs)
 
-    /** Claims one named conversation for a run now (the HTTP triggers). */
+    /**
+     * Claims one named conversation for a run now (the HTTP triggers), in one statement: the
+     * conversation locked (`FOR UPDATE`, as every claim and the message path lock it first), then,
+     * only when it may run, the user's mailbox taken, and only with the mailbox, a dead run's
+     * execution closed, the conversation leased and, when given, the run's execution created. What the statement found says why it did not.
+     */
     const claim = Effect.fn("ConversationLeases.claim")(function*(input: {
       readonly conversationId: string
       readonly owner: string
       readonly force: boolean
+      /** The run's execution, created by the same statement when the claim succeeds. */
+      readonly execution?: Parameters<ExecutionRepository["createSql"]>[0] | undefined
     }) {
-      return yield* sql.withTransaction(Effect.gen(function*() {
-        const [row] = yield* sql<{ user_id: string; status: string; lease_live: boolean }>`
+      const id = sql`${input.conversationId}::uuid`
+      const [row] = yield* sql<{
+        user_id: string
+        status: string
+        lease_live: boolean
+        mailbox_taken: boolean
+        attempt: number | null
+      }>`
+        WITH conversation AS (
           SELECT user_id, status, (lease_expires_at IS NOT NULL AND lease_expires_at > now()) AS lease_live
-          FROM conversations WHERE id = ${input.conversationId} FOR UPDATE`
-        if (row === undefined) return yield* new ConversationNotFound({ conversationId: input.conversationId })
-        if (row.status === "processing" && row.lease_live) {
-          return yield* new ConversationBusy({ conversationId: input.conversationId })
-        }
-        if (row.status === "processed" && !input.force) {
-          return yield* new ConversationAlreadyProcessed({ conversationId: input.conversationId })
-        }
-        const mailbox = yield* mailboxWrites.take(row.user_id, input.owner)
-        if (mailbox.length === 0) return yield* new UserBusy({ userId: row.user_id })
-        // Taking over an expired lease: the run that held it died; close its execution.
-        if (row.status === "processing") yield* executions.closeAbandoned(input.conversationId)
-        const [leased] = yield* sql<{ processing_attempts: number }>`
-          ${conversationWrites.lease(sql`SELECT ${input.conversationId}::uuid`, sql`${input.owner}::text`)}`
-        const claim: Claim = {
-          conversationId: input.conversationId,
-          userId: row.user_id,
-          owner: input.owner,
-          attempt: leased?.processing_attempts ?? 1
-        }
-        yield* recordClaims("named", 1)
-        return claim
-      }))
+          FROM conversations WHERE id = ${id} FOR UPDATE
+        ),
+        eligible AS (
+          SELECT user_id, status FROM conversation
+          WHERE NOT (status = 'processing' AND lease_live) AND (status <> 'processed' OR ${input.force})
+        ),
+        mailbox AS (${mailboxWrites.take(sql`(SELECT user_id FROM eligible)`, input.owner)}),
+        abandoned AS (${
+        executions.closeAbandonedSql({
+          claimedAgain: sql`SELECT ${id} FROM eligible, mailbox WHERE eligible.status = 'processing'`,
+          givenUp: sql`SELECT NULL::uuid WHERE false`
+        })
+      }),
+        leased AS (${conversationWrites.lease(sql`SELECT ${id} FROM mailbox`, sql`${input.owner}::text`)})
+        ${input.execution === undefined ? sql`` : sql`, created AS (${executions.createSql(input.execution, "leased")})`}
+        SELECT c.user_id, c.status, c.lease_live, EXISTS (SELECT 1 FROM mailbox) AS mailbox_taken,
+               (SELECT processing_attempts FROM leased) AS attempt
+        FROM conversation c`
+      if (row === undefined) return yield* new ConversationNotFound({ conversationId: input.conversationId })
+      if (row.status === "processing" && row.lease_live) {
+        return yield* new ConversationBusy({ conversationId: input.conversationId })
+      }
+      if (row.status === "processed" && !input.force) {
+        return yield* new ConversationAlreadyProcessed({ conversationId: input.conversationId })
+      }
+      if (!row.mailbox_taken) return yield* new UserBusy({ userId: row.user_id })
+      const claim: Claim = {
+        conversationId: input.conversationId,
+        userId: row.user_id,
+        owner: input.owner,
+        attempt: row.attempt ?? 1
+      }
+      yield* recordClaims("named", 1)
+      return claim
     })
 
     /** Extends both leases of a live run in one statement; false when the run no longer holds them. */

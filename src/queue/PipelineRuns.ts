@@ -173,9 +173,17 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
         Effect.annotateLogs({ conversation_id: claim.conversationId, execution_id: executionId, user_id: claim.userId, stage: null })
       )
 
-    /** Claims a named conversation, waiting (within the budget) while the user's mailbox is busy. */
-    const claimNamed = (conversationId: string, executionId: string, options: ProcessOptions) =>
-      leases.claim({ conversationId, owner: `${instance.id}/${executionId}`, force: options.forceReprocess ?? false }).pipe(
+    /**
+     * Claims a named conversation and creates its execution (`status`) in one statement, waiting
+     * (within the budget) while the user's mailbox is busy.
+     */
+    const claimNamed = (conversationId: string, executionId: string, options: ProcessOptions, status: "queued" | "processing") =>
+      leases.claim({
+        conversationId,
+        owner: `${instance.id}/${executionId}`,
+        force: options.forceReprocess ?? false,
+        execution: { id: executionId, trigger: options.trigger, status, instanceId: instance.id }
+      }).pipe(
         // Within the run's budget; past it the last UserBusy is the answer (409).
         Effect.retry({
           schedule: Schedule.upTo(UserMailboxWait, options.timeout ?? config.pipelineTimeout),
@@ -200,11 +208,8 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
     /** Runs a conversation now and waits for the outcome (HTTP sync). */
     const process = Effect.fn("PipelineRuns.process")(function*(conversationId: string, options: ProcessOptions) {
       const executionId = randomUUID()
-      const claim = yield* claimNamed(conversationId, executionId, options)
+      const claim = yield* claimNamed(conversationId, executionId, options, "processing")
       const claimedAtMs = yield* Clock.currentTimeMillis
-      yield* createExecution(claim, executionId, options.trigger, "processing").pipe(
-        Effect.tapError(() => leases.release(claim, { _tag: "Interrupted" }).pipe(Effect.ignore))
-      )
       return yield* execute(claim, executionId, options, claimedAtMs, true)
     })
 
@@ -215,11 +220,8 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("aftertalk/Pipe
      */
     const submit = Effect.fn("PipelineRuns.submit")(function*(conversationId: string, options: ProcessOptions) {
       const executionId = randomUUID()
-      const claim = yield* claimNamed(conversationId, executionId, options)
+      const claim = yield* claimNamed(conversationId, executionId, options, "queued")
       const claimedAtMs = yield* Clock.currentTimeMillis
-      yield* createExecution(claim, executionId, options.trigger, "queued").pipe(
-        Effect.tapError(() => leases.release(claim, { _tag: "Interrupted" }).pipe(Effect.ignore))
-      )
       yield* pool.startBackground(execute(claim, executionId, options, claimedAtMs, false).pipe(
         Effect.asVoid,
         Effect.catchAllCause((cause) =>

@@ -68,6 +68,25 @@ export class ExecutionRepository extends Effect.Service<ExecutionRepository>()("
                 ${processing ? stageNames[0] : null})`
     })
 
+    /**
+     * `create` as a statement a claim's WITH can hold, for the conversation `leased` (a CTE name
+     * with the conversation's id, user_id and processing_attempts) yields: created only when leased.
+     */
+    const createSql = (input: {
+      readonly id: string
+      readonly trigger: Trigger
+      readonly status: "queued" | "processing"
+      readonly instanceId: string
+    }, leased: string) => {
+      const processing = input.status === "processing"
+      return sql`
+        INSERT INTO pipeline_executions (id, conversation_id, user_id, trigger, status, instance_id, started_at, attempt, current_stage)
+        SELECT ${input.id}::uuid, l.id, l.user_id, ${input.trigger}::text, ${input.status}::text, ${input.instanceId}::text,
+               ${processing ? sql`now()` : sql`NULL::timestamptz`}, l.processing_attempts,
+               ${processing ? stageNames[0] : null}::text
+        FROM ${sql(leased)} l`
+    }
+
     const start = Effect.fn("ExecutionRepository.start")(function*(id: string, attempt: number) {
       yield* sql`
         UPDATE pipeline_executions
@@ -143,6 +162,6 @@ export class ExecutionRepository extends Effect.Service<ExecutionRepository>()("
         ORDER BY created_at DESC LIMIT 1`.pipe(Effect.map((rows) => Option.fromNullable(rows[0]?.id)))
     )
 
-    return { create, start, recordStages, finishSql, closeAbandonedSql, closeAbandoned, find, findRunning } as const
+    return { create, createSql, start, recordStages, finishSql, closeAbandonedSql, closeAbandoned, find, findRunning } as const
   })
 }) {}

@@ -89,7 +89,7 @@ describe.skipIf(!postgresAvailable)("emotional", () => {
 
     it.effect("starts from the latest state of another conversation, pulled halfway to rest per 24 h", () =>
       Effect.gen(function*() {
-        const { run, userId } = yield* setUp()
+        const { conversationId, userId } = yield* setUp()
         const earlier = yield* insertConversation({ userId, startedAt: new Date("2025-03-02T10:00:00Z") })
         const older = yield* insertConversation({ userId, startedAt: new Date("2025-03-01T10:00:00Z") })
         yield* insertState(userId, older, { arousal: 0.9, valence: 0.1, dominance: 0.9, intimacy: 0.1 }, new Date("2025-03-01T12:00:00Z"))
@@ -99,6 +99,8 @@ describe.skipIf(!postgresAvailable)("emotional", () => {
           { arousal: 0.3, valence: 0.9, dominance: 0.5, intimacy: 0.7 },
           new Date(startedAt.getTime() - 24 * HOUR_MS)
         )
+        // The run loads the player's states when it starts: after them.
+        const run = yield* pipelineRun(conversationId, { startedAt })
         const state = yield* emotional.run(run, earlierOutputs({ extraction: extractionWith({ emotional_tone: "negative" }) }))
         // Negative tone: valence −0.15, intimacy −0.1, arousal +0.1; chapter 1: dominance +0.1.
         expectState(state, { arousal: 0.5, valence: 0.55, dominance: 0.6, intimacy: 0.5 })
@@ -147,10 +149,11 @@ describe.skipIf(!postgresAvailable)("emotional", () => {
 
     it.effect("a day's life events count once: a later conversation of the same local day does not add them again", () =>
       Effect.gen(function*() {
-        const { run, userId } = yield* setUp()
+        const { conversationId, userId } = yield* setUp()
         const morning = yield* insertConversation({ userId, startedAt: new Date("2025-03-03T08:00:00Z") })
         const morningState = { arousal: 0.6, valence: 0.7, dominance: 0.6, intimacy: 0.5 }
         yield* insertState(userId, morning, morningState, new Date("2025-03-03T09:00:00Z"))
+        const run = yield* pipelineRun(conversationId, { startedAt })
         const state = yield* emotional.run(run, earlierOutputs({ life_sim: [lifeEvent(0.2, 0.1)] }))
         // 3 h later: 0.5 + (x − 0.5)·0.5^(3/24), no event deltas; dominance +0.1 for chapter 1.
         const pulled = (x: number) => 0.5 + (x - 0.5) * 0.5 ** (3 / 24)

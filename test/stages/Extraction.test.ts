@@ -81,10 +81,11 @@ describe.skipIf(!postgresAvailable)("extraction", () => {
 
     it.effect("a re-run reuses the stored extraction instead of asking the model again", () =>
       Effect.gen(function*() {
-        const { run } = yield* setUp()
+        const { conversationId, run } = yield* setUp()
         answers.push(nurse, teacher)
         const first = yield* extraction.run(run, {})
-        const second = yield* extraction.run(run, {})
+        // A re-run is a new run: it loads what the first one stored.
+        const second = yield* extraction.run(yield* pipelineRun(conversationId), {})
         expect(second).toEqual(first)
         expect(requests).toHaveLength(1)
       }))
@@ -100,8 +101,8 @@ describe.skipIf(!postgresAvailable)("extraction", () => {
         const stored = yield* Effect.flatMap(ExtractionRepository, (r) => r.find(conversationId))
         expect(stored).toEqual(Option.some(teacher))
         expect(yield* storedCount(conversationId)).toBe(1)
-        // And a plain re-run afterwards keeps the forced one.
-        expect(yield* extraction.run(run, {})).toEqual(teacher)
+        // And a plain re-run afterwards (a new run: it loads what is stored) keeps the forced one.
+        expect(yield* extraction.run(yield* pipelineRun(conversationId), {})).toEqual(teacher)
       }))
 
     it.effect("output failing the schema falls back to the empty extraction, marked with the reason, and nothing is stored", () =>

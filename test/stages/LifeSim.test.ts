@@ -65,18 +65,20 @@ const setUp = (options: { readonly timezone?: string; readonly startedAt?: Date 
     const userId = yield* insertPlayer(options.timezone === undefined ? {} : { timezone: options.timezone })
     const conversationId = yield* insertConversation({ userId, startedAt: new Date("2025-03-01T18:00:00Z"), messages: smallTalk })
     const run = yield* pipelineRun(conversationId, options.startedAt === undefined ? {} : { startedAt: options.startedAt })
-    return { userId, run }
+    return { userId, conversationId, run }
   })
 
 describe.skipIf(!postgresAvailable)("life_sim", () => {
   layer(TestLayer)((it) => {
     it.effect("generates the day once with the model and returns it in slot order; a re-run reads it back", () =>
       Effect.gen(function*() {
-        const { run, userId } = yield* setUp({ startedAt: new Date("2025-03-01T19:00:00Z") })
+        const { conversationId, run, userId } = yield* setUp({ startedAt: new Date("2025-03-01T19:00:00Z") })
         answers.push({ events: modelDay })
 
         const first = yield* lifeSim.run(run, earlierOutputs({}))
-        const second = yield* lifeSim.run({ ...run, forceReprocess: true }, earlierOutputs({}))
+        // A re-run is a new run: it loads the day the first one stored.
+        const rerun = yield* pipelineRun(conversationId, { startedAt: run.startedAt })
+        const second = yield* lifeSim.run({ ...rerun, forceReprocess: true }, earlierOutputs({}))
 
         expect(first.map((e) => e.time_slot)).toEqual(["morning", "afternoon", "evening", "night"])
         expect(first.find((e) => e.time_slot === "morning")).toEqual(event("morning", "A client call went well", 0.75))

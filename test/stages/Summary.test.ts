@@ -174,11 +174,13 @@ describe.skipIf(!postgresAvailable)("summary", () => {
 
     it.effect("a re-run keeps the stored summary, asks no model and does not count the conversation twice", () =>
       Effect.gen(function*() {
-        const { run, userId } = yield* setUp({ series: 4, startedAt: new Date("2025-03-01T18:00:00Z") })
+        const { conversationId, run, userId } = yield* setUp({ series: 4, startedAt: new Date("2025-03-01T18:00:00Z") })
         const model = recordingModel(() => Effect.succeed("The player and Nikita caught up."))
         const outputs = outputsWith({ tone: "negative", scores: [50, 47] })
         const first = yield* summary.run(run, earlierOutputs(outputs)).pipe(Effect.provide(model.layer))
-        const second = yield* summary.run(run, earlierOutputs(outputs)).pipe(Effect.provide(model.layer))
+        // A re-run is a new run: it loads what the first one stored.
+        const rerun = yield* pipelineRun(conversationId)
+        const second = yield* summary.run(rerun, earlierOutputs(outputs)).pipe(Effect.provide(model.layer))
         expect(second).toEqual(first)
         expect(model.requests).toHaveLength(1)
         const day = yield* dayOf(userId, "2025-03-01")

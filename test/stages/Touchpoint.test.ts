@@ -114,14 +114,15 @@ describe.skipIf(!postgresAvailable)("touchpoint", () => {
         // A player 30 h without contact (a gap trigger), with one earlier touchpoint `minutes ago`.
         const withEarlier = (series: number, earlier: Earlier) =>
           Effect.gen(function*() {
-            const { run, userId } = yield* setUp({ series, gapHours: 30 })
+            const { conversationId, run, userId } = yield* setUp({ series, gapHours: 30 })
             yield* insertTouchpoint({
               userId,
               status: earlier.status,
               createdAt: minutesAgo(run.startedAt, earlier.createdAt),
               ...(earlier.deliveredAt === undefined ? {} : { deliveredAt: minutesAgo(run.startedAt, earlier.deliveredAt) })
             })
-            return triggerOf(yield* runStage(run))
+            // The run loads the player's touchpoints when it starts: after this one.
+            return triggerOf(yield* runStage(yield* pipelineRun(conversationId)))
           })
         const outcomes = yield* Effect.all({
           pending: withEarlier(10, { status: "pending", createdAt: 600 }),

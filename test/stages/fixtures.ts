@@ -120,11 +120,12 @@ export const pipelineRun = Effect.fn("fixtures.pipelineRun")(function*(
   const inputs = yield* PipelineInputs
   const loaded = yield* inputs.load(conversationId)
   if (Option.isNone(loaded)) return yield* Effect.dieMessage(`fixture conversation ${conversationId} not found`)
-  const { conversation, user } = loaded.value
+  const { conversation, found, user } = loaded.value
   const run: PipelineRun = {
     executionId: randomUUID(),
     conversation,
     user,
+    found,
     startedAt: options.startedAt ?? new Date(conversation.lastMessageAt.getTime() + 60 * MINUTE_MS),
     forceReprocess: options.forceReprocess ?? false
   }

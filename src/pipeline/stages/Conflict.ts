@@ -1,4 +1,4 @@
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Option } from "effect"
 import { type ConflictOutcome, nextConflictState } from "../../game/Conflict.js"
 import { type Extraction } from "../../game/ExtractionSchema.js"
 import {
@@ -9,7 +9,7 @@ import {
 } from "../../player/ConflictRepository.js"
 import { recoverableStage, type StageOutputs } from "../Stage.js"
 
-/** One short transaction. */
+/** One statement, or one short transaction. */
 export const ConflictTimeout = Duration.seconds(5)
 
 /** The events this stage reports (and records in `conflict_history.events`) per outcome. */
@@ -79,10 +79,20 @@ export const conflict = recoverableStage({
     Effect.gen(function*() {
       const repository = yield* ConflictRepository
       const game = earlier.game_state
+      const { user } = run
       const application = yield* repository.applyConversationOnce({
-        userId: run.user.id,
+        userId: user.id,
         conversationId: run.conversation.id,
         replace: run.forceReprocess,
+        // The player as the run found them, with the score and status `game_state` wrote (none
+        // to assume when it applied nothing: its output is then what an earlier run recorded).
+        assumed: run.found === undefined || game?.applied === false ? undefined : {
+          game_status: game?.gameStatus ?? user.gameStatus,
+          relationship_score: game?.scoreAfter ?? user.relationshipScore,
+          conflict_temperature: user.conflictTemperature,
+          conflict_updated_at: Option.getOrNull(user.conflictUpdatedAt),
+          conflict_critical_since: Option.getOrNull(user.conflictCriticalSince)
+        },
         decide: decide({
           now: run.startedAt,
           scoreChange: game === undefined ? 0 : game.scoreAfter - game.scoreBefore,

@@ -51,8 +51,10 @@ export const emotional = recoverableStage({
       const userId = run.user.id
       const conversationId = run.conversation.id
       // Once per conversation: a re-run (even of an older conversation after a newer one) finds
-      // its row and applies nothing again; force_reprocess recomputes and replaces it.
-      if (!run.forceReprocess) {
+      // its row and applies nothing again; force_reprocess recomputes and replaces it. With the
+      // run's load at hand, the write itself finds the row (and answers it) instead of a read first.
+      const found = run.found
+      if (!run.forceReprocess && found === undefined) {
         const recorded = yield* repository.forConversation(conversationId)
         if (Option.isSome(recorded)) {
           const { arousal, dominance, intimacy, valence } = recorded.value
@@ -60,17 +62,22 @@ export const emotional = recoverableStage({
           return { arousal, valence, dominance, intimacy }
         }
       }
-      const previous = yield* repository.latestExcluding({ userId, excludingConversationId: conversationId })
+      const previous = found === undefined
+        ? Option.map(
+          yield* repository.latestExcluding({ userId, excludingConversationId: conversationId }),
+          ({ created_at, ...state }) => ({ ...state, createdAt: created_at })
+        )
+        : found.emotionalBefore
       const from = Option.getOrElse(
-        Option.map(previous, ({ arousal, created_at, dominance, intimacy, valence }) => ({
+        Option.map(previous, ({ arousal, createdAt, dominance, intimacy, valence }) => ({
           state: { arousal, valence, dominance, intimacy },
-          at: created_at
+          at: createdAt
         })),
         () => ({ state: initialEmotionalState, at: run.user.createdAt })
       )
       const events = lifeEventsToApply({
         events: earlier.life_sim ?? [],
-        previousRecordedAt: Option.map(previous, (row) => row.created_at),
+        previousRecordedAt: Option.map(previous, (row) => row.createdAt),
         now: run.startedAt,
         timeZone: run.user.timezone
       })
@@ -82,7 +89,16 @@ export const emotional = recoverableStage({
         chapter: run.user.chapter,
         relationshipScore: run.user.relationshipScore
       })
-      yield* repository.recordForConversation({ userId, conversationId, state, at: run.startedAt })
+      const record = { userId, conversationId, state, at: run.startedAt }
+      if (run.forceReprocess || found === undefined) yield* repository.recordForConversation(record)
+      else {
+        const stored = yield* repository.recordOnce(record)
+        if (stored.recorded) {
+          const { arousal, dominance, intimacy, valence } = stored.state
+          yield* Effect.logInfo("emotional state already recorded for this conversation")
+          return { arousal, valence, dominance, intimacy }
+        }
+      }
       yield* Effect.logInfo("emotional state updated").pipe(
         Effect.annotateLogs({ ...state, life_events_applied: events.length, from_previous: Option.isSome(previous) })
       )

@@ -45,9 +45,9 @@ const extract = (run: PipelineRun) =>
 
 /**
  * Stage 1: what the conversation tells the game (DOMAIN.md, extraction). The validated result is
- * stored per conversation and a re-run reuses it, because the model is not deterministic and the
- * stages after this one must see the same facts and deltas; force_reprocess extracts afresh and
- * overwrites. An empty transcript yields the empty extraction without a model call (and is not
+ * stored per conversation and a re-run reuses it (the run's load finds it), because the model is
+ * not deterministic and the stages after this one must see the same facts and deltas;
+ * force_reprocess extracts afresh and overwrites. An empty transcript yields the empty extraction without a model call (and is not
  * stored: it is already deterministic), and so does a fallback (not stored either, so that a
  * later force_reprocess asks the model again).
  */
@@ -63,7 +63,7 @@ export const extraction = criticalStage({
       const repository = yield* ExtractionRepository
       const conversationId = run.conversation.id
       if (!run.forceReprocess) {
-        const stored = yield* repository.find(conversationId)
+        const stored = run.found === undefined ? yield* repository.find(conversationId) : run.found.extraction
         if (Option.isSome(stored)) {
           yield* Effect.logInfo("reusing the stored extraction")
           return stored.value

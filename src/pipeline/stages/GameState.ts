@@ -10,7 +10,7 @@ import {
 } from "../../player/GameStateRepository.js"
 import { recoverableStage, type StageOutputs } from "../Stage.js"
 
-/** One short transaction. */
+/** One statement, or one short transaction. */
 export const GameStateTimeout = Duration.seconds(5)
 
 /**
@@ -90,10 +90,24 @@ export const gameState = recoverableStage({
   run: (run, earlier) =>
     Effect.gen(function*() {
       const repository = yield* GameStateRepository
+      const { found, user } = run
       const application = yield* repository.applyConversationOnce({
-        userId: run.user.id,
+        userId: user.id,
         conversationId: run.conversation.id,
         replace: run.forceReprocess,
+        // The player as the run found them: the change is written in one statement while they still are.
+        assumed: found === undefined ? undefined : {
+          player: {
+            chapter: user.chapter,
+            game_status: user.gameStatus,
+            boss_attempts: found.bossAttempts,
+            relationship_score: user.relationshipScore,
+            engagement_state: user.engagementState,
+            vulnerability_exchanges: user.vulnerabilityExchanges,
+            ...user.metrics
+          },
+          rhythm: found.rhythm
+        },
         decide: decide(earlier.extraction)
       })
       const output = toOutput(application)

@@ -72,7 +72,8 @@ export const lifeSim = recoverableStage({
       const repository = yield* LifeEventRepository
       const userId = run.user.id
       const date = localDate(run.conversation.lastMessageAt, run.user.timezone)
-      const existing = yield* repository.forDay({ userId, date })
+      // The run's load found the day (of the same local date); a run built without it reads it.
+      const existing = run.found === undefined ? yield* repository.forDay({ userId, date }) : run.found.lifeEvents
       if (existing.length > 0) return existing
       const generated = yield* generateDay(userId, date)
       const stored = yield* repository.storeDayOnce({ userId, date, events: generated.events })

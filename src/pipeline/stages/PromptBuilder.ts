@@ -22,7 +22,7 @@ export const PromptBuilderTimeout = Duration.seconds(20)
 export const promptBuilder = recoverableStage({
   name: "prompt_builder",
   timeout: PromptBuilderTimeout,
-  run: (run) =>
+  run: (run, earlier) =>
     Effect.gen(function*() {
       const builder = yield* PromptInputs
       const prompts = yield* ReadyPromptRepository
@@ -33,7 +33,9 @@ export const promptBuilder = recoverableStage({
         platforms: ["text", "voice"],
         conversationId: run.conversation.id,
         now: run.startedAt,
-        enrich: true
+        enrich: true,
+        // What the summary stage stored for the conversation, not read again.
+        ownSummary: earlier.summary?.summary
       })
 
       const stored = (platform: PromptPlatform, prompt: BuiltPrompt) => ({

@@ -70,8 +70,10 @@ export const summary = recoverableStage({
     Effect.gen(function*() {
       const conversations = yield* ConversationSummaryRepository
       const days = yield* DailySummaryRepository
-      const stored = yield* conversations.stored(run.conversation.id)
-      const storedSummary = Option.flatMap(stored, (row) => Option.fromNullable(row.summary)).pipe(
+      const stored = run.found === undefined
+        ? Option.flatMap(yield* conversations.stored(run.conversation.id), (row) => Option.fromNullable(row.summary))
+        : run.found.summary
+      const storedSummary = stored.pipe(
         Option.filter((text) => text.trim() !== "")
       )
       const extracted = earlier.extraction.summary.trim()
@@ -89,6 +91,8 @@ export const summary = recoverableStage({
       const { counted, day } = yield* days.record({
         userId: run.user.id,
         summaryDate,
+        // The run's load found the day of the same local date.
+        ...(run.found === undefined ? {} : { found: run.found.day }),
         conversation: {
           conversationId: run.conversation.id,
           scoreBefore: earlier.game_state?.scoreBefore ?? run.user.relationshipScore,

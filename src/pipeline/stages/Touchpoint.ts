@@ -4,7 +4,7 @@ import { decideTouchpoint, TouchpointDecision, touchpointDraw } from "../../game
 import { type NewTouchpoint, TouchpointRepository } from "../../nikita/TouchpointRepository.js"
 import { type PipelineRun, recoverableStage } from "../Stage.js"
 
-/** Two small queries and one insert. */
+/** Two small queries (none with the run's load) and one insert. */
 export const TouchpointTimeout = Duration.seconds(5)
 
 const roundTo2 = (value: number): number => Math.round(value * 100) / 100
@@ -62,13 +62,24 @@ export const touchpoint = recoverableStage({
   run: (run, earlier) =>
     Effect.gen(function*() {
       const repository = yield* TouchpointRepository
-      const existing = yield* repository.forConversation(run.conversation.id)
+      // The run's load found both; a run built without it reads them.
+      const existing = run.found === undefined
+        ? Option.map(yield* repository.forConversation(run.conversation.id), (row) => ({
+          trigger: row.trigger_type,
+          deliverAt: row.deliver_at
+        }))
+        : run.found.touchpoint
       if (Option.isSome(existing)) {
         yield* Effect.logInfo("touchpoint already scheduled for this conversation")
-        return Option.some({ trigger: existing.value.trigger_type, deliverAt: existing.value.deliver_at })
+        return existing
       }
 
-      const history = yield* repository.history({ userId: run.user.id, excludingConversationId: run.conversation.id })
+      const history = run.found === undefined
+        ? yield* Effect.map(
+          repository.history({ userId: run.user.id, excludingConversationId: run.conversation.id }),
+          (row) => ({ hasPending: row.has_pending, lastDeliveredAt: row.last_delivered_at, lastCreatedAt: row.last_created_at })
+        )
+        : run.found.touchpointHistory
       const events = earlier.life_sim ?? []
       const decision = decideTouchpoint({
         now: run.startedAt,
@@ -77,9 +88,9 @@ export const touchpoint = recoverableStage({
         previousContactAt: Option.getOrNull(run.user.previousInteractionAt),
         timeZone: run.user.timezone,
         chapter: run.user.chapter,
-        hasPendingTouchpoint: history.has_pending,
-        lastDeliveredAt: history.last_delivered_at,
-        lastCreatedAt: history.last_created_at,
+        hasPendingTouchpoint: history.hasPending,
+        lastDeliveredAt: history.lastDeliveredAt,
+        lastCreatedAt: history.lastCreatedAt,
         lifeEventsToday: events,
         draw: touchpointDraw(run.user.id, run.conversation.id)
       })
