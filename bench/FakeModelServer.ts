@@ -12,6 +12,9 @@ import { findTranscript } from "../src/model/Transcript.js"
  * each answer after `delayMs`. With `requestsPerMinute` it enforces that limit the way OpenAI
  * does (a bucket of one second's share, refilled continuously) and answers 429 with
  * `retry-after-ms` when the bucket is empty.
+ *
+ * Besides the protocol it answers `GET /bench/counts` (the counts as JSON) and `POST /bench/reset`,
+ * so that a bench running it in a child process (`FakeModelProcess.ts`) reads them over HTTP.
  */
 export interface FakeModelOptions {
   readonly delayMs: number
@@ -85,6 +88,11 @@ export const fakeModelServer = (options: FakeModelOptions) =>
         return Math.ceil(((1 - level) * 60_000) / limit)
       }
       const server = createServer((request, response) => {
+        if (request.url === "/bench/counts") return reply(response, 200, counts)
+        if (request.url === "/bench/reset") {
+          counts = { chat: 0, embeddings: 0, rejected: 0, accepted: [] }
+          return reply(response, 200, {})
+        }
         void readJson<ChatBody & EmbeddingsBody>(request).then((body) => {
           const wait = admit()
           if (wait > 0) {
