@@ -12,6 +12,9 @@ import { findTranscript } from "../src/model/Transcript.js"
  * each answer after `delayMs`. With `requestsPerMinute` it enforces that limit the way OpenAI
  * does (a bucket of one second's share, refilled continuously) and answers 429 with
  * `retry-after-ms` when the bucket is empty.
+ *
+ * Besides the protocol it answers `GET /bench/counts` (the counts as JSON) and `POST /bench/reset`,
+ * so that a bench running it in a child process (`FakeModelProcess.ts`) reads them over HTTP.
  */
 export interface FakeModelOptions {
   readonly delayMs: number
@@ -51,9 +54,12 @@ const readJson = <T>(request: IncomingMessage): Promise<T> =>
     request.on("error", reject)
   })
 
-const reply = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+const reply = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+  send(response, status, JSON.stringify(body), headers)
+
+const send = (response: ServerResponse, status: number, json: string, headers: Record<string, string> = {}) => {
   response.writeHead(status, { "content-type": "application/json", ...headers })
-  response.end(JSON.stringify(body))
+  response.end(json)
 }
 
 const chatAnswer = (body: ChatBody): string => {
@@ -69,6 +75,31 @@ export const fakeModelServer = (options: FakeModelOptions) =>
   Effect.acquireRelease(
     Effect.async<{ readonly url: string; readonly counts: () => FakeModelCounts; readonly reset: () => void; readonly close: () => Promise<void> }>((resume) => {
       let counts = { chat: 0, embeddings: 0, rejected: 0, accepted: [] as Array<number> }
+      const embeddingsAnswer = (body: EmbeddingsBody) => {
+        counts.embeddings += 1
+        const inputs = typeof body.input === "string" ? [body.input] : body.input ?? []
+        return {
+          object: "list",
+          model: "fake",
+          data: inputs.map((input, index) => ({
+            object: "embedding",
+            index,
+            embedding: encodeFloat32Base64(hashEmbedding(input, body.dimensions ?? 1536))
+          })),
+          usage: { prompt_tokens: 0, total_tokens: 0 }
+        }
+      }
+      const chatCompletion = (body: ChatBody) => {
+        counts.chat += 1
+        return {
+          id: `chatcmpl-${counts.chat}`,
+          object: "chat.completion",
+          created: Math.floor(Date.now() / 1000),
+          model: body.model ?? "fake",
+          choices: [{ index: 0, message: { role: "assistant", content: chatAnswer(body), refusal: null }, finish_reason: "stop", logprobs: null }],
+          usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
+        }
+      }
       const limit = options.requestsPerMinute
       let level = limit === undefined ? 0 : limit / 60
       let at = performance.now()
@@ -85,6 +116,12 @@ export const fakeModelServer = (options: FakeModelOptions) =>
         return Math.ceil(((1 - level) * 60_000) / limit)
       }
       const server = createServer((request, response) => {
+        const arrived = performance.now()
+        if (request.url === "/bench/counts") return reply(response, 200, counts)
+        if (request.url === "/bench/reset") {
+          counts = { chat: 0, embeddings: 0, rejected: 0, accepted: [] }
+          return reply(response, 200, {})
+        }
         void readJson<ChatBody & EmbeddingsBody>(request).then((body) => {
           const wait = admit()
           if (wait > 0) {
@@ -94,33 +131,10 @@ export const fakeModelServer = (options: FakeModelOptions) =>
             })
           }
           counts.accepted.push(performance.now())
-          setTimeout(() => {
-            if (request.url === "/v1/embeddings") {
-              counts.embeddings += 1
-              const b: EmbeddingsBody = body
-              const inputs = typeof b.input === "string" ? [b.input] : b.input ?? []
-              return reply(response, 200, {
-                object: "list",
-                model: "fake",
-                data: inputs.map((input, index) => ({
-                  object: "embedding",
-                  index,
-                  embedding: encodeFloat32Base64(hashEmbedding(input, b.dimensions ?? 1536))
-                })),
-                usage: { prompt_tokens: 0, total_tokens: 0 }
-              })
-            }
-            counts.chat += 1
-            const b: ChatBody = body
-            return reply(response, 200, {
-              id: `chatcmpl-${counts.chat}`,
-              object: "chat.completion",
-              created: Math.floor(Date.now() / 1000),
-              model: b.model ?? "fake",
-              choices: [{ index: 0, message: { role: "assistant", content: chatAnswer(b), refusal: null }, finish_reason: "stop", logprobs: null }],
-              usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
-            })
-          }, options.delayMs)
+          // The answer is made at once and sent `delayMs` after the request arrived: the fake's own
+          // work (a 1536-dimension embedding, a chat answer) is inside the model's time, not added to it.
+          const answer = JSON.stringify(request.url === "/v1/embeddings" ? embeddingsAnswer(body) : chatCompletion(body))
+          setTimeout(() => send(response, 200, answer), Math.max(0, arrived + options.delayMs - performance.now()))
         }, () => reply(response, 400, { error: { message: "not JSON", type: "invalid_request", code: null, param: null } }))
       })
       server.keepAliveTimeout = 60_000

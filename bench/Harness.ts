@@ -1,10 +1,11 @@
 import { NodeHttpServer } from "@effect/platform-node"
-import { ConfigProvider, Console, Effect, Layer, Logger, LogLevel } from "effect"
+import { ConfigProvider, Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { randomUUID } from "node:crypto"
 import pg from "pg"
 import { ApplicationLive } from "../src/AppLayer.js"
 import { ServeApi } from "../src/http/Server.js"
 import { AppConfig } from "../src/config/AppConfig.js"
+import { tracingLayer } from "../src/observability/Telemetry.js"
 
 /**
  * The benchmarks' world: the real application layers (as Main builds them) served on a local
@@ -39,14 +40,19 @@ export const benchDatabase = Effect.acquireRelease(
   (db) => (db.kind === "postgres" ? admin(`DROP DATABASE IF EXISTS ${db.name} WITH (FORCE)`).pipe(Effect.ignore) : Effect.void)
 )
 
-/** The whole app over `env`, with an HttpClient pointed at it. */
+/**
+ * The whole app over `env`, with an HttpClient pointed at it. Tracing is off, as in the service
+ * without OTEL_EXPORTER_OTLP_ENDPOINT (`tracingLayer`): otherwise every run's spans would be made
+ * and measured although the service makes none.
+ */
 export const benchApp = (env: Record<string, string>) =>
   ServeApi.pipe(
     Layer.provideMerge(ApplicationLive),
     Layer.provideMerge(AppConfig.Default),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries({ TASK_SECRET: benchSecret, ...env }))))),
-    Layer.provide(Logger.minimumLogLevel(LogLevel.Error))
+    Layer.provide(Logger.minimumLogLevel(LogLevel.Error)),
+    Layer.provide(tracingLayer(Option.none()))
   )
 
 export interface Summary {

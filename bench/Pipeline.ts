@@ -6,7 +6,7 @@ import { createInterface } from "node:readline"
 import { ConversationRepository } from "../src/conversation/ConversationRepository.js"
 import { UserRepository } from "../src/player/UserRepository.js"
 import { Tasks } from "../src/queue/Tasks.js"
-import { fakeModelServer } from "./FakeModelServer.js"
+import { fakeModelProcess } from "./FakeModelProcess.js"
 import { benchApp, benchDatabase, progress, summarize, timed } from "./Harness.js"
 
 const lines = [
@@ -98,19 +98,22 @@ const openAiEnv = (url: string) => ({
 })
 
 /**
- * Runs `conversations` through the pipeline against a fake OpenAI server answering in `delayMs`,
- * at `concurrency`: conversations per second, model calls per run, and each run's time beyond
- * its model calls (total duration minus calls × delay).
+ * Runs `conversations` through the pipeline against a fake OpenAI server answering in `delayMs`
+ * (in a child process: its JSON work is not the instance's), at `concurrency`: conversations per
+ * second, model calls per run, and each run's time beyond its model calls (total duration minus
+ * calls × delay). With `warmUp`, a batch of `concurrency` runs goes first and is not counted:
+ * with a sample this small, the first runs' compilation and the tokenizer's load would weigh heavily.
  */
 export const withModel = (options: {
   readonly concurrency: number
   readonly conversations: number
   readonly delayMs: number
   readonly requestsPerMinute?: number
+  readonly warmUp?: boolean
 }) =>
   Effect.gen(function*() {
     const db = yield* benchDatabase
-    const fake = yield* fakeModelServer({ delayMs: options.delayMs, requestsPerMinute: options.requestsPerMinute })
+    const fake = yield* fakeModelProcess({ delayMs: options.delayMs, requestsPerMinute: options.requestsPerMinute })
     const env = {
       ...db.env,
       ...quick,
@@ -119,16 +122,21 @@ export const withModel = (options: {
       STREAM_CONCURRENCY: String(options.concurrency)
     }
     return yield* Effect.gen(function*() {
-      yield* seed(options.conversations)
-      fake.reset()
       const tasks = yield* Tasks
+      if (options.warmUp === true) {
+        yield* seed(options.concurrency)
+        yield* tasks.processConversations({ limit: options.concurrency })
+      }
+      yield* seed(options.conversations)
+      yield* fake.reset
       const [elapsed, result] = yield* timed(tasks.processConversations({ limit: options.conversations }))
-      const counts = fake.counts()
+      const counts = yield* fake.counts
       const runs = result.processed + result.partial
       const calls = (counts.chat + counts.embeddings) / Math.max(1, result.detected)
       const sql = yield* SqlClient.SqlClient
       const durations = yield* sql<{ ms: number }>`
-        SELECT total_duration_ms AS ms FROM pipeline_executions WHERE total_duration_ms IS NOT NULL`
+        SELECT total_duration_ms AS ms FROM pipeline_executions
+        WHERE total_duration_ms IS NOT NULL AND id IN ${sql.in(result.execution_ids)}`
       return {
         runs,
         failed: result.failed,

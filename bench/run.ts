@@ -50,7 +50,7 @@ const program = Effect.gen(function*() {
 
     for (const concurrency of section(3) ? [8, 32] : []) {
       yield* progress(`3/8 latency hiding: ${delayMs} ms model, concurrency ${concurrency}`)
-      const result = yield* withModel({ concurrency, conversations: concurrency * 3, delayMs })
+      const result = yield* withModel({ concurrency, conversations: concurrency * 3, delayMs, warmUp: true })
       const ideal = concurrency / (result.calls * (delayMs / 1000))
       yield* progress(`  ${f1(result.rate)} conversations/s, ${f1(result.calls)} model calls per run`)
       rows.push(row(

@@ -10,7 +10,7 @@ import {
   ScoredMemoryFact,
   SUPERSEDE_SIMILARITY
 } from "./MemoryFact.js"
-import { toVectorLiteral } from "./VectorLiteral.js"
+import { toVectorParameter } from "./VectorLiteral.js"
 
 /**
  * `memory_facts`: what Nikita remembers about the player, the two of them and herself. Facts are
@@ -66,7 +66,7 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
       readonly limit: number
       readonly graphType?: GraphType
     }) => {
-      const vector = toVectorLiteral(input.embedding)
+      const vector = toVectorParameter(input.embedding)
       const graphFilter = input.graphType === undefined ? sql`` : sql`AND graph_type = ${input.graphType}`
       return sql`
         SELECT ${columns}, 1 - (embedding <=> ${vector}::vector) AS similarity
@@ -92,7 +92,7 @@ export class MemoryRepository extends Effect.Service<MemoryRepository>()("aftert
         const { fact } = input
         const normalized = normalizeFact(fact.text)
         if (normalized === "") return "unchanged"
-        const vector = Option.getOrNull(Option.map(fact.embedding, toVectorLiteral))
+        const vector = Option.getOrNull(Option.map(fact.embedding, toVectorParameter))
         // A fact this conversation already stored counts as known even after something newer
         // superseded it: a re-run must not bring it back or supersede twice. A fact retired by
         // force_reprocess (superseded by itself, see `retireConversation`) is not known.

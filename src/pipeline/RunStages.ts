@@ -1,5 +1,5 @@
 import type { SqlError } from "@effect/sql/SqlError"
-import { Clock, type Context, Duration, Effect, Either, Option, Ref, Schedule } from "effect"
+import { Clock, type Context, Duration, Effect, Either, Fiber, Option, Ref, Schedule } from "effect"
 import type { ExecutionRepository, StageResult, StageResults } from "../runs/ExecutionRepository.js"
 import { type CriticalStageError, type CriticalStageName, type EarlierOutputs, type PipelineRun, type StageName, stageNames } from "./Stage.js"
 import { criticalTimedOut, recoverableTimedOut, type StagePlan, stageLevels } from "./PipelineStep.js"
@@ -43,9 +43,12 @@ export interface StagesStopped {
  * critical stage's error stops the run once its level has ended (no later level runs; stages
  * beside it finish rather than being cut mid-write, and being idempotent per conversation, a
  * retry applies nothing twice); a recoverable one is retried once, then recorded, and the run
- * goes on. Each result is written to the execution as it happens so that status polling sees
- * progress. Every stage runs under its own deadline, the earlier of its timeout and the run's
- * deadline (`runDeadlineMs`), which the model's attempts and retries read to fit inside it.
+ * goes on. Each level's results are written to the execution as the level ends so that status
+ * polling sees progress, but behind the stages: no later stage reads them, so the next level does
+ * not wait for that round trip. The writes go one after another in level order, and the run
+ * waits for them before it answers, so the run's end is always written after them. Every stage
+ * runs under its own deadline, the earlier of its timeout and the run's deadline
+ * (`runDeadlineMs`), which the model's attempts and retries read to fit inside it.
  */
 export const runStages = <R>(input: {
   readonly plan: StagePlan<R>
@@ -58,8 +61,17 @@ export const runStages = <R>(input: {
   /** Every stage's result as it ends, also those not written yet (a budget running out reads them). */
   readonly results?: Ref.Ref<StageResults>
 }): Effect.Effect<StagesCompleted, StagesStopped | SqlError> =>
+  // The level writes so far, as one effect waiting for the last (each write waits for the one before).
+  Effect.flatMap(Ref.make<Effect.Effect<void, SqlError>>(Effect.void), (written) =>
   Effect.gen(function*() {
     const { context, current, executions, plan, run, runDeadlineMs } = input
+    const writes = yield* Effect.scope
+    const recordBehind = (stageResults: StageResults, next: StageName | undefined) =>
+      Effect.flatMap(
+        Effect.flatMap(Ref.get(written), (before) =>
+          Effect.forkIn(Effect.zipRight(before, executions.recordStages(run.executionId, stageResults, next)), writes)),
+        (fiber) => Ref.set(written, Fiber.join(fiber))
+      )
     let results: StageResults = {}
     const setResult = (name: StageName, result: StageResult) => {
       results = { ...results, [name]: result }
@@ -109,7 +121,7 @@ export const runStages = <R>(input: {
         yield* setResult(stage.name, result)
         yield* recordStage(stage.name, Either.isRight(outcome) ? "success" : "failed", durationMs)
         const write = yield* ended(stage.name, result, !retry && Either.isLeft(outcome))
-        if (Option.isSome(write)) yield* executions.recordStages(run.executionId, write.value.results, write.value.next)
+        if (Option.isSome(write)) yield* recordBehind(write.value.results, write.value.next)
         yield* Ref.update(current, (running) => running.length > 1 ? running.filter((r) => r.stage !== stage.name) : running)
         return { outcome, startedAtMs }
       })
@@ -196,14 +208,16 @@ export const runStages = <R>(input: {
         { concurrency: "unbounded", mode: "either" }
       )
       for (const outcome of ran) {
-        if (Either.isLeft(outcome)) {
-          const stop = outcome.left
-          return yield* (stop._tag === "StagesStopped" ? Effect.fail<StagesStopped>({ ...stop, results }) : stop)
-        }
+        if (Either.isLeft(outcome)) return yield* Effect.fail<StagesStopped>({ ...outcome.left, results })
         outputs = { ...outputs, ...outcome.right }
       }
     }
     yield* Ref.set(current, [])
     const failedStages = stageNames.filter((name) => failed.has(name))
     return { outputs, results, failedStages }
-  }).pipe(Effect.annotateLogs({ conversation_id: input.run.conversation.id, execution_id: input.run.executionId }))
+  }).pipe(
+    Effect.exit,
+    Effect.flatMap((exit) => Effect.zipRight(Effect.flatten(Ref.get(written)), exit)),
+    Effect.scoped,
+    Effect.annotateLogs({ conversation_id: input.run.conversation.id, execution_id: input.run.executionId })
+  ))

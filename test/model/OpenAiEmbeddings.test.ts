@@ -15,7 +15,7 @@ const close = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) =>
   a.length === b.length && a.every((value, index) => Math.abs(value - (b[index] ?? Number.NaN)) < 1e-6)
 
 layer(layerOpenAiOnFake({ settings: { dimensions: 32 } }))("OpenAI embeddings on the wire", (it) => {
-  it.effect("asks for floats of the configured dimensions and returns them in input order", () =>
+  it.effect("asks for base64 vectors of the configured dimensions and returns them in input order", () =>
     Effect.gen(function*() {
       const fake = yield* FakeOpenAi
       yield* fake.reset
@@ -29,20 +29,19 @@ layer(layerOpenAiOnFake({ settings: { dimensions: 32 } }))("OpenAI embeddings on
       expect(request?.body).toMatchObject({
         model: "text-embedding-3-small",
         input: ["I work as a nurse", "I live in Berlin"],
-        encoding_format: "float",
+        encoding_format: "base64",
         dimensions: 32
       })
     }))
 
-  it.effect("decodes base64 vectors when the server sends them although floats were asked", () =>
+  it.effect("reads float vectors when the server sends them although base64 was asked", () =>
     Effect.gen(function*() {
       const fake = yield* FakeOpenAi
       yield* fake.reset
-      yield* fake.setEmbeddingEncoding("base64")
+      yield* fake.setEmbeddingEncoding("float")
       const vector = yield* (yield* Embeddings).embed("I work as a nurse")
-      // float32 on the wire: equal to the float64 original within float32 precision.
       expect(Option.map(vector, (v) => close(v, hashEmbedding("I work as a nurse", 32)))).toEqual(Option.some(true))
-      expect((yield* fake.requests)[0]?.body).toMatchObject({ encoding_format: "float" })
+      expect((yield* fake.requests)[0]?.body).toMatchObject({ encoding_format: "base64" })
     }))
 
   it.effect("a vector of the wrong size is no embedding (None), not a broken row", () =>

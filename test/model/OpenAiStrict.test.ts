@@ -52,6 +52,13 @@ describe("the schemas sent to OpenAI are inside the strict subset", () => {
     ])
   })
 
+  it("a schema's format is made once per name, and each name keeps its own", () => {
+    expect(jsonSchemaResponseFormat("extraction", Extraction)).toBe(jsonSchemaResponseFormat("extraction", Extraction))
+    const renamed = jsonSchemaResponseFormat("extraction_again", Extraction)
+    expect(renamed.json_schema.name).toBe("extraction_again")
+    expect(renamed.json_schema.schema).toEqual(jsonSchemaResponseFormat("extraction", Extraction).json_schema.schema)
+  })
+
   it("an extraction answer still has its bounds checked in the decode", () => {
     const tooLong = { ...validExtraction, facts: [{ text: "x".repeat(501), graph_type: "user" }] }
     expect(Either.isLeft(Schema.decodeUnknownEither(Extraction)(tooLong))).toBe(true)

@@ -60,13 +60,15 @@ const fakeRun: PipelineRun = {
 }
 
 /** Nine fake stages each taking 200 ms of (test) clock, run by the real level-by-level runner. */
-const timedRun = (plan: StagePlan<never>) =>
+const timedRun = (plan: StagePlan<never>, writeMs = 0) =>
   Effect.gen(function*() {
     const current = yield* Ref.make<RunningStages>([])
     const recorded = yield* Ref.make<ReadonlyArray<StageName>>([])
     const executions = {
       recordStages: (_id: string, results: StageResults) =>
-        Ref.update(recorded, (list) => [...list, ...(Object.keys(results) as Array<StageName>)])
+        Effect.sleep(Duration.millis(writeMs)).pipe(
+          Effect.zipRight(Ref.update(recorded, (list) => [...list, ...(Object.keys(results) as Array<StageName>)]))
+        )
     }
     const fiber = yield* Effect.fork(
       Effect.gen(function*() {
@@ -112,6 +114,25 @@ describe("runStages", () => {
         ["extraction", "life_sim", "memory_update"]
       )
       expect([...recorded].sort()).toEqual(["extraction", "life_sim", "memory_update"])
+    }))
+
+  it.effect("progress writes run behind the stages: 50 ms writes add nothing to 6 levels × 200 ms", () =>
+    Effect.gen(function*() {
+      const { elapsedMs, recorded } = yield* timedRun({ ...stagesActing(taking200ms()), after: pipelineDependencies }, 50)
+      expect(elapsedMs).toBe(6 * 200)
+      expect([...recorded].sort()).toEqual(stageNames.filter((name) => name !== "prompt_builder").sort())
+    }))
+
+  it.effect("the run waits for its writes, made in level order, before it answers", () =>
+    Effect.gen(function*() {
+      // Five level writes of 500 ms each, one after another from the first level's end at 200 ms.
+      const { elapsedMs, outcome, recorded } = yield* timedRun({ ...stagesActing(taking200ms()), after: pipelineDependencies }, 500)
+      expect(Either.isRight(outcome)).toBe(true)
+      expect(elapsedMs).toBe(200 + 5 * 500)
+      const levels = [recorded.slice(0, 1), recorded.slice(1, 3), recorded.slice(3, 6), recorded.slice(6, 7), recorded.slice(7)]
+      expect(levels.map((level) => [...level].sort())).toEqual(
+        [["extraction"], ["life_sim", "memory_update"], ["emotional", "game_state", "touchpoint"], ["conflict"], ["summary"]]
+      )
     }))
 
   it.effect("a recoverable failure is recorded in pipeline order while the run goes on", () =>

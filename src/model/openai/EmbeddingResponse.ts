@@ -3,8 +3,8 @@ import { decodeFloat32Base64 } from "./Float32Base64.js"
 import { ModelOutputInvalid } from "../ModelError.js"
 
 /**
- * The part of an embeddings response we read. A vector arrives as floats, or as base64 float32
- * when a server ignores `encoding_format: "float"` (some OpenAI-compatible servers do).
+ * The part of an embeddings response we read. A vector arrives as base64 float32, as asked, or as
+ * floats when a server ignores `encoding_format` (some OpenAI-compatible servers do).
  */
 const EmbeddingResponse = Schema.Struct({
   data: Schema.Array(

@@ -35,6 +35,14 @@ export const retryNote = (reason: string): string =>
   `Your previous answer could not be used: ${reason}. Answer again with one complete JSON object that ` +
   "matches the schema and its described limits, as short as the content allows."
 
+/**
+ * An answer is read as JSON, then decoded with the request's schema: two steps, because
+ * `Schema.parseJson(schema)` would be a new schema on every call, whose parser was compiled anew
+ * each time (a few hundred microseconds of each structured call), while the parser of the
+ * request's own schema is compiled once and reused.
+ */
+const AnswerJson = Schema.parseJson()
+
 export const makeOpenAiLanguageModel = (
   settings: OpenAiSettings
 ): Effect.Effect<LanguageModelProvider, never, ModelRateLimiter> =>
@@ -67,7 +75,8 @@ export const makeOpenAiLanguageModel = (
         jsonSchemaResponseFormat(request.name, request.schema)
       ).pipe(
         Effect.flatMap((content) =>
-          Schema.decodeUnknown(Schema.parseJson(request.schema))(content).pipe(
+          Schema.decodeUnknown(AnswerJson)(content).pipe(
+            Effect.flatMap(Schema.decodeUnknown(request.schema)),
             Effect.mapError((error) =>
               new ModelOutputInvalid({ message: `the answer does not match the schema: ${error.message}`, name: request.name })
             )
