@@ -1,6 +1,7 @@
-import { SqlSchema } from "@effect/sql"
+import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Effect, Either, Option, Schema } from "effect"
+import { DatabasePool } from "../db/Database.js"
 import { GameStatus } from "../game/GameEvents.js"
 import { Platform } from "../game/Platform.js"
 import { type KeptPrompt, makeLivePromptCache, renderKept } from "./LivePromptCache.js"
@@ -45,12 +46,6 @@ export type NewReadyPrompt = typeof NewReadyPrompt.Type
 
 const Key = Schema.Struct({ user_id: Schema.String, platform: Platform })
 
-const CurrentRequest = Schema.Struct({
-  ...Key.fields,
-  /** The prompt whose live parts this instance keeps: the query leaves them out when it is still current. */
-  kept_id: Schema.NullOr(Schema.String)
-})
-
 const CurrentRow = Schema.Struct({
   ...ReadyPrompt.fields,
   id: Schema.String,
@@ -66,25 +61,40 @@ const KEPT_PROMPTS = 1_000
 export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>()("aftertalk/ReadyPromptRepository", {
   effect: Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
+    const pool = yield* DatabasePool
 
     const kept = makeLivePromptCache(KEPT_PROMPTS)
 
     // One indexed query (ready_prompts_current) with the player's row by primary key: what the
     // read renders the live sections from. When this instance keeps the current prompt's live
     // parts already, neither they nor the stored text (which the rendering replaces) travel.
-    const findCurrent = SqlSchema.findOne({
-      Request: CurrentRequest,
-      Result: CurrentRow,
-      execute: (k) =>
-        sql`
-          SELECT rp.id, rp.user_id, rp.platform, rp.token_count, rp.pipeline_version,
-            rp.created_at AS generated_at, rp.generation_time_ms, rp.conversation_id,
-            CASE WHEN rp.id = ${k.kept_id}::uuid THEN '' ELSE rp.prompt_text END AS prompt_text,
-            CASE WHEN rp.id = ${k.kept_id}::uuid THEN NULL ELSE rp.context_snapshot -> 'live' END AS live,
-            u.relationship_score, u.game_status, u.last_interaction_at
-          FROM ready_prompts rp JOIN users u ON u.id = rp.user_id
-          WHERE rp.user_id = ${k.user_id} AND rp.platform = ${k.platform} AND rp.is_current`
-    })
+    // It runs before every conversation of every player, so it is a named statement on the pool
+    // (`DatabasePool`): prepared once per connection, and without the SQL client's per-statement work.
+    const currentStatement = {
+      name: "aftertalk.ready_prompts.current",
+      text: `
+        SELECT rp.id, rp.user_id, rp.platform, rp.token_count, rp.pipeline_version,
+          rp.created_at AS generated_at, rp.generation_time_ms, rp.conversation_id,
+          CASE WHEN rp.id = $1::uuid THEN '' ELSE rp.prompt_text END AS prompt_text,
+          CASE WHEN rp.id = $1::uuid THEN NULL ELSE rp.context_snapshot -> 'live' END AS live,
+          u.relationship_score, u.game_status, u.last_interaction_at
+        FROM ready_prompts rp JOIN users u ON u.id = rp.user_id
+        WHERE rp.user_id = $2 AND rp.platform = $3 AND rp.is_current`
+    }
+    const decodeRow = Schema.decodeUnknownEither(CurrentRow)
+
+    const findCurrent = (userId: string, platform: Platform, keptId: string | null) =>
+      Effect.async<Option.Option<typeof CurrentRow.Type>, SqlError>((resume) => {
+        pool.query({ ...currentStatement, values: [keptId, userId, platform] }, (error, result) => {
+          if (error !== undefined && error !== null) {
+            return resume(Effect.fail(new SqlError({ cause: error, message: "Failed to execute statement" })))
+          }
+          const [row] = result.rows
+          if (row === undefined) return resume(Effect.succeed(Option.none()))
+          const decoded = decodeRow(row)
+          resume(Either.isRight(decoded) ? Effect.succeed(Option.some(decoded.right)) : Effect.die(decoded.left))
+        })
+      })
 
     /**
      * The prompt as true at `now`: its live sections rendered for this moment and the player's
@@ -142,17 +152,19 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
           Effect.flatMap(Schema.decodeUnknown(Schema.Array(ReadyPrompt)))
         )
 
-    /** The prompt the chat runtime should use now, rendered for now; none before the pipeline built one. */
-    const current = Effect.fn("ReadyPromptRepository.current")(
-      function*(userId: string, platform: Platform) {
+    /**
+     * The prompt the chat runtime should use now, rendered for now; none before the pipeline built
+     * one. A span, not `Effect.fn`: capturing a call site on every read would cost more than the
+     * rest of this method's own work.
+     */
+    const current = (userId: string, platform: Platform) =>
+      Effect.suspend(() => {
         const known = kept.kept(userId, platform)
-        const row = yield* findCurrent({ user_id: userId, platform, kept_id: known?.promptId ?? null })
-        const now = new Date(yield* Clock.currentTimeMillis)
-        if (Option.isNone(row)) kept.forget(userId, platform)
-        return Option.map(row, (found) => atMoment(found, known, now))
-      },
-      Effect.catchTag("ParseError", Effect.die)
-    )
+        return Effect.zipWith(findCurrent(userId, platform, known?.promptId ?? null), Clock.currentTimeMillis, (row, now) => {
+          if (Option.isNone(row)) kept.forget(userId, platform)
+          return Option.map(row, (found) => atMoment(found, known, new Date(now)))
+        })
+      }).pipe(Effect.withSpan("ReadyPromptRepository.current", { attributes: { user_id: userId, platform } }))
 
     /**
      * Makes several prompts current in one transaction (the locks, then one statement that
