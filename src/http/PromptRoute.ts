@@ -1,8 +1,8 @@
 import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { SqlError } from "@effect/sql/SqlError"
-import { Cause, Effect, Option, Redacted } from "effect"
+import { Cause, Effect, Option, Redacted, Schema } from "effect"
 import { TaskSecret } from "../config/TaskSecret.js"
-import { ReadyPromptRepository } from "../prompt/ReadyPromptRepository.js"
+import { type ReadyPrompt, ReadyPromptRepository } from "../prompt/ReadyPromptRepository.js"
 import { AuthThrottle } from "./AuthThrottle.js"
 import { databaseUnavailable, unexpectedFailure } from "./EdgeMiddleware.js"
 import { InternalError, NotFound } from "./Errors.js"
@@ -37,7 +37,8 @@ export const promptRequestOf = (method: string, url: string): Option.Option<{ re
 }
 
 // Encoded by the endpoint's own schemas, as HttpApi encodes the handler's answers.
-const readyPrompt = HttpServerResponse.schemaJson(ReadyPromptResponse)
+const encodePrompt = Schema.encodeSync(ReadyPromptResponse)
+const utf8 = new TextEncoder()
 const notFound = HttpServerResponse.schemaJson(NotFound)
 const internalError = HttpServerResponse.schemaJson(InternalError)
 
@@ -47,11 +48,22 @@ export const withPromptRoute = Effect.gen(function*() {
   const secret = yield* TaskSecret
   const throttle = yield* AuthThrottle
 
+  // A reused rendering is the same `ReadyPrompt` object (ReadyPromptRepository.ts): its body is
+  // encoded once and kept with it, for as long as the rendering is reused.
+  const bodies = new WeakMap<ReadyPrompt, Uint8Array>()
+  const bodyOf = (prompt: ReadyPrompt) => {
+    const known = bodies.get(prompt)
+    if (known !== undefined) return known
+    const body = utf8.encode(JSON.stringify(encodePrompt({ ...prompt, source: "ready" })))
+    bodies.set(prompt, body)
+    return body
+  }
+
   const answer = (userId: string, platform: "text" | "voice") =>
     prompts.current(userId, platform).pipe(
       Effect.flatMap(Option.match({
         onNone: () => notFound(noReadyPrompt(userId, platform), { status: 404 }),
-        onSome: (prompt) => readyPrompt({ ...prompt, source: "ready" })
+        onSome: (prompt) => Effect.succeed(HttpServerResponse.uint8Array(bodyOf(prompt), { contentType: "application/json" }))
       })),
       // What the edge middleware makes of the same failures on the API's route.
       Effect.catchAllCause((cause) => {

@@ -4,7 +4,7 @@ import { Clock, Effect, Either, Option, Schema } from "effect"
 import { DatabasePool } from "../db/Database.js"
 import { GameStatus } from "../game/GameEvents.js"
 import { Platform } from "../game/Platform.js"
-import { type KeptPrompt, makeLivePromptCache, renderKept } from "./LivePromptCache.js"
+import { type KeptPrompt, makeLivePromptCache, type Rendered, renderKept } from "./LivePromptCache.js"
 import { decodeLivePrompt } from "./PromptLive.js"
 
 /**
@@ -96,6 +96,11 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
         })
       })
 
+    // A reused rendering gives the same answer object, so that whoever encodes it can keep its
+    // encoding with it (the HTTP route does, PromptRoute.ts). The rest of the answer is the row of
+    // the prompt the rendering belongs to, and a prompt's row never changes (a rebuild is a new row).
+    const served = new WeakMap<Rendered, ReadyPrompt>()
+
     /**
      * The prompt as true at `now`: its live sections rendered for this moment and the player's
      * current score (`PromptLive.ts`). A row stored before prompts carried their live parts is
@@ -116,7 +121,11 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
         gameStatus: game_status,
         lastInteractionAt: last_interaction_at
       })
-      return { ...prompt, prompt_text: rendered.text, token_count: rendered.tokenCount }
+      const answered = served.get(rendered)
+      if (answered !== undefined) return answered
+      const answer = { ...prompt, prompt_text: rendered.text, token_count: rendered.tokenCount }
+      served.set(rendered, answer)
+      return answer
     }
 
     // Every key's lock in one statement, in a fixed order (no two writers wait on each other).

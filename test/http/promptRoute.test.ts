@@ -81,6 +81,8 @@ describe.skipIf(!postgresAvailable)("the hot read's route", () => {
           const { route, api } = yield* both(path)
           expect(route.status).toBe(200)
           expect(route).toEqual(api)
+          // Again, now from the kept rendering and its kept body.
+          expect(yield* exchange(path)).toEqual(route)
         }
         const text = JSON.parse((yield* exchange(`/users/${userId}/prompt`)).body)
         expect(text).toMatchObject({ user_id: userId, platform: "text", prompt_text: "a text prompt \"quoted\" ✓", source: "ready" })
