@@ -163,8 +163,9 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
 
     /**
      * The prompt the chat runtime should use now, rendered for now; none before the pipeline built
-     * one. A span, not `Effect.fn`: capturing a call site on every read would cost more than the
-     * rest of this method's own work.
+     * one. A span without a captured call site (which `Effect.fn` and a plain `withSpan` take on
+     * every call, tracer on or off): on the hottest read, it cost more than the rest of this
+     * method's own work.
      */
     const current = (userId: string, platform: Platform) =>
       Effect.suspend(() => {
@@ -173,7 +174,7 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
           if (Option.isNone(row)) kept.forget(userId, platform)
           return Option.map(row, (found) => atMoment(found, known, new Date(now)))
         })
-      }).pipe(Effect.withSpan("ReadyPromptRepository.current", { attributes: { user_id: userId, platform } }))
+      }).pipe(Effect.withSpan("ReadyPromptRepository.current", { attributes: { user_id: userId, platform }, captureStackTrace: false }))
 
     /**
      * Makes several prompts current in one transaction (the locks, then one statement that
