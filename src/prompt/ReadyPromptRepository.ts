@@ -55,6 +55,34 @@ const CurrentRow = Schema.Struct({
   last_interaction_at: Schema.NullOr(Schema.DateFromSelf)
 })
 
+type CurrentRow = typeof CurrentRow.Type
+
+const isPlatform = Schema.is(Platform)
+const isGameStatus = Schema.is(GameStatus)
+const isInt = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value)
+
+/**
+ * The current-prompt row when it has `CurrentRow`'s shape, checked field by field: the statement
+ * fixes that shape, and decoding every read's row through the schema cost more than the rest of
+ * its handling. A row that fails the check goes through the schema, for its precise error.
+ */
+const currentRowOf = (row: Record<string, unknown>): CurrentRow | undefined => {
+  const {
+    conversation_id, game_status, generated_at, generation_time_ms, id, last_interaction_at, live, pipeline_version,
+    platform, prompt_text, relationship_score, token_count, user_id
+  } = row
+  return typeof id === "string" && typeof user_id === "string" && isPlatform(platform) && typeof prompt_text === "string" &&
+      isInt(token_count) && typeof pipeline_version === "string" && generated_at instanceof Date &&
+      isInt(generation_time_ms) && (conversation_id === null || typeof conversation_id === "string") &&
+      typeof relationship_score === "number" && isGameStatus(game_status) &&
+      (last_interaction_at === null || last_interaction_at instanceof Date)
+    ? {
+      id, user_id, platform, prompt_text, token_count, pipeline_version, generated_at, generation_time_ms, conversation_id,
+      live, relationship_score, game_status, last_interaction_at
+    }
+    : undefined
+}
+
 /** How many players' prompts an instance keeps decoded and rendered (`LivePromptCache.ts`). */
 const KEPT_PROMPTS = 1_000
 
@@ -84,13 +112,15 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
     const decodeRow = Schema.decodeUnknownEither(CurrentRow)
 
     const findCurrent = (userId: string, platform: Platform, keptId: string | null) =>
-      Effect.async<Option.Option<typeof CurrentRow.Type>, SqlError>((resume) => {
+      Effect.async<Option.Option<CurrentRow>, SqlError>((resume) => {
         pool.query({ ...currentStatement, values: [keptId, userId, platform] }, (error, result) => {
           if (error !== undefined && error !== null) {
             return resume(Effect.fail(new SqlError({ cause: error, message: "Failed to execute statement" })))
           }
           const [row] = result.rows
           if (row === undefined) return resume(Effect.succeed(Option.none()))
+          const checked = currentRowOf(row)
+          if (checked !== undefined) return resume(Effect.succeed(Option.some(checked)))
           const decoded = decodeRow(row)
           resume(Either.isRight(decoded) ? Effect.succeed(Option.some(decoded.right)) : Effect.die(decoded.left))
         })
@@ -106,7 +136,7 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
      * current score (`PromptLive.ts`). A row stored before prompts carried their live parts is
      * served as stored.
      */
-    const atMoment = (row: typeof CurrentRow.Type, known: KeptPrompt | undefined, now: Date): ReadyPrompt => {
+    const atMoment = (row: CurrentRow, known: KeptPrompt | undefined, now: Date): ReadyPrompt => {
       const { game_status, id, last_interaction_at, live, relationship_score, ...prompt } = row
       const current = known?.promptId === id
         ? known
