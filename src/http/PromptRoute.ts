@@ -11,9 +11,9 @@ import { noReadyPrompt } from "./handlers/Users.js"
 
 /**
  * `GET /users/{user_id}/prompt` is the chat runtime's hot path: read before every conversation,
- * at a rate no other endpoint sees. Through HttpApi one such read paid several times the query's
- * own cost in the router, the edge middleware, the security middleware, schema decoding of path
- * and query and schema encoding of the answer. This route answers the plain request itself: a
+ * at a rate no other endpoint sees. Through HttpApi every such read paid for the router, the edge
+ * and security middleware, schema decoding of path and query and schema encoding of the answer,
+ * on top of the query. This route answers the plain request itself: a
  * GET of `/users/<uuid>/prompt` with `platform` text, voice or absent and nothing else in the
  * URL, carrying the right bearer secret from an address that is not throttled. It answers it as
  * the API does (same status, headers and body, byte for byte: test/http/promptRoute.test.ts).
