@@ -26,10 +26,13 @@ export class TaskSecret extends Effect.Service<TaskSecret>()("aftertalk/TaskSecr
     // the comparison reveals neither the secret's content nor its length.
     const expected = digest(Redacted.value(secret))
 
-    /** True when the candidate is the secret, compared in constant time. */
-    const verify = Effect.fn("TaskSecret.verify")((candidate: Redacted.Redacted<string>) =>
+    /**
+     * True when the candidate is the secret, compared in constant time. No span: every
+     * authenticated request checks the secret, and a span (with `Effect.fn`'s call site) would
+     * cost several times the comparison.
+     */
+    const verify = (candidate: Redacted.Redacted<string>) =>
       Effect.sync(() => timingSafeEqual(digest(Redacted.value(candidate)), expected))
-    )
 
     return { secret, verify } as const
   }),

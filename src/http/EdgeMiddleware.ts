@@ -134,7 +134,8 @@ const slowDown = (error: TooManyRequests) =>
 
 const isSqlError = (error: unknown): error is SqlError => error instanceof SqlError
 
-const databaseUnavailable = (error: SqlError) =>
+/** 503 `unavailable` with `Retry-After`, logged with the database's own message for operators. */
+export const databaseUnavailable = (error: SqlError) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const why = redactSecrets(error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message)
@@ -142,6 +143,18 @@ const databaseUnavailable = (error: SqlError) =>
       Effect.annotateLogs({ method: request.method, url: truncate(request.url), error: why })
     )
     return unavailable
+  })
+
+/** A bug: logged with its cause, answered 500 `internal_error` without details. */
+export const unexpectedFailure = (cause: Cause.Cause<unknown>) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    yield* Effect.logError("request failed unexpectedly").pipe(
+      Effect.annotateLogs({ method: request.method, url: truncate(request.url), cause: redactSecrets(Cause.pretty(cause)) })
+    )
+    return new InternalError({
+      message: "The service failed unexpectedly; try again later, and report it if it persists."
+    })
   })
 
 export const EdgeMiddlewareLive = HttpApiBuilder.middleware(
@@ -184,12 +197,7 @@ export const EdgeMiddlewareLive = HttpApiBuilder.middleware(
             if (isUnreadableBody(defect)) {
               return yield* new InvalidRequest({ message: `The request body is not valid JSON${describeCause(defect)}.` })
             }
-            yield* Effect.logError("request failed unexpectedly").pipe(
-              Effect.annotateLogs({ method: request.method, url: truncate(request.url), cause: redactSecrets(Cause.pretty(seen)) })
-            )
-            return yield* new InternalError({
-              message: "The service failed unexpectedly; try again later, and report it if it persists."
-            })
+            return yield* Effect.flip(unexpectedFailure(seen))
           })
         )
       )

@@ -1,6 +1,6 @@
 import { HttpMiddleware, HttpServerRequest, OpenApi } from "@effect/platform"
-import { Clock, Effect, FiberRef, LogLevel } from "effect"
-import { recordHttp } from "../observability/ServiceMetrics.js"
+import { Clock, Context, Effect, FiberRef, LogLevel } from "effect"
+import { recordHttpNow } from "../observability/ServiceMetrics.js"
 import { Api } from "./Api.js"
 
 /**
@@ -31,25 +31,22 @@ const pathOf = (url: string) => {
 }
 
 export const requestLog = HttpMiddleware.make((app) =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const startedAt = yield* Clock.currentTimeMillis
-    const path = pathOf(request.url)
-    const route = routeOf(path)
-    return yield* app.pipe(
-      Effect.onExit((exit) =>
-        Effect.gen(function*() {
-          const status = exit._tag === "Success" ? exit.value.status : 500
-          const durationMs = (yield* Clock.currentTimeMillis) - startedAt
-          yield* recordHttp(request.method, route, status, durationMs)
-          // Annotating costs a context update per request even when the line is dropped.
-          if (LogLevel.lessThan(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Info)) {
-            yield* Effect.logDebug("http request").pipe(
-              Effect.annotateLogs({ method: request.method, route, path, status, duration_ms: durationMs })
-            )
-          }
-        })
+  Effect.withFiberRuntime((fiber) => {
+    // Read from the fiber directly: this runs on every request, and each `yield*` of a service or
+    // of the clock is a step of the runtime.
+    const request = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest)
+    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+    const startedAt = clock.unsafeCurrentTimeMillis()
+    return Effect.onExit(app, (exit) => {
+      const status = exit._tag === "Success" ? exit.value.status : 500
+      const durationMs = clock.unsafeCurrentTimeMillis() - startedAt
+      const route = routeOf(pathOf(request.url))
+      recordHttpNow(request.method, route, status, durationMs, fiber.getFiberRef(FiberRef.currentMetricLabels))
+      // Annotating costs a context update per request even when the line is dropped.
+      if (!LogLevel.lessThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Info)) return Effect.void
+      return Effect.logDebug("http request").pipe(
+        Effect.annotateLogs({ method: request.method, route, path: pathOf(request.url), status, duration_ms: durationMs })
       )
-    )
+    })
   })
 )

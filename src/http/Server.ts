@@ -10,6 +10,7 @@ import { CompressionLive } from "./Compression.js"
 import { DashboardLive } from "./Dashboard.js"
 import { EdgeMiddlewareLive } from "./EdgeMiddleware.js"
 import { OperationsLive } from "./Operations.js"
+import { withPromptRoute } from "./PromptRoute.js"
 import { requestLog } from "./RequestLog.js"
 import { ConversationsLive } from "./handlers/Conversations.js"
 import { ExecutionsLive } from "./handlers/Executions.js"
@@ -35,16 +36,28 @@ export const ApiLive = Layer.mergeAll(
   Layer.provideMerge(HttpApiBuilder.api(Api)),
   Layer.provide([UsersLive, ConversationsLive, HealthLive, PipelineLive, ExecutionsLive, TasksLive, MemoryLive, VoiceLive]),
   Layer.provide(AuthorizationLive),
-  Layer.provide(AuthThrottle.Default)
+  // Kept in the output: the hot read's route (PromptRoute.ts) reads the same buckets.
+  Layer.provideMerge(AuthThrottle.Default)
 )
+
+/**
+ * `HttpApiBuilder.serve` with the hot read's own route (PromptRoute.ts) ahead of the API's router.
+ * With the pipeline off the prompt is built on demand, which only the API's handler does.
+ */
+const serve = (pipelineEnabled: boolean) =>
+  Effect.gen(function*() {
+    const api = yield* HttpApiBuilder.httpApp
+    const app = pipelineEnabled ? (yield* withPromptRoute)(api) : api
+    return HttpServer.serve(app, requestLog)
+  }).pipe(Layer.unwrapEffect, Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]))
 
 /**
  * Serves ApiLive on whatever `HttpServer` is provided (the real one below, or a test server).
  * Without an OTLP endpoint no span leaves the process, so requests get no server span: building
  * one (its URL parsed, every header an attribute) on every request would be work for nobody.
  */
-export const ServeApi = Layer.unwrapEffect(Effect.map(AppConfig, ({ otlpEndpoint }) =>
-  HttpApiBuilder.serve(requestLog).pipe(HttpMiddleware.withTracerDisabledWhen(() => Option.isNone(otlpEndpoint)))
+export const ServeApi = Layer.unwrapEffect(Effect.map(AppConfig, ({ otlpEndpoint, pipelineEnabled }) =>
+  serve(pipelineEnabled).pipe(HttpMiddleware.withTracerDisabledWhen(() => Option.isNone(otlpEndpoint)))
 )).pipe(Layer.provide(ApiLive))
 
 /**

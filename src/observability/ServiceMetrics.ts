@@ -113,8 +113,18 @@ const seriesOf = <A>(make: (labels: ReadonlyArray<MetricLabel.MetricLabel>) => A
 const httpRequestsSeries = seriesOf((labels) => Metric.fromMetricKey(MetricKey.taggedWithLabels(httpRequests, labels)))
 const httpDurationSeries = seriesOf((labels) => Metric.fromMetricKey(MetricKey.taggedWithLabels(httpDuration, labels)))
 
-export const recordHttp = (method: string, route: string, status: number, durationMs: number) =>
-  Effect.zipRight(
-    Metric.increment(httpRequestsSeries({ method, route, status: String(status) })),
-    Metric.update(httpDurationSeries({ method, route }), durationMs / 1000)
-  )
+/**
+ * Counts one answered request, at once rather than as an effect: the request log calls it for
+ * every request from inside the request's fiber, with the fiber's metric labels (`extraLabels`),
+ * which is what `Metric.update` would add.
+ */
+export const recordHttpNow = (
+  method: string,
+  route: string,
+  status: number,
+  durationMs: number,
+  extraLabels: ReadonlyArray<MetricLabel.MetricLabel>
+) => {
+  httpRequestsSeries({ method, route, status: String(status) }).unsafeUpdate(1, extraLabels)
+  httpDurationSeries({ method, route }).unsafeUpdate(durationMs / 1000, extraLabels)
+}

@@ -1,9 +1,10 @@
-import { SqlSchema } from "@effect/sql"
+import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Effect, Either, Option, Schema } from "effect"
+import { DatabasePool } from "../db/Database.js"
 import { GameStatus } from "../game/GameEvents.js"
 import { Platform } from "../game/Platform.js"
-import { type KeptPrompt, makeLivePromptCache, renderKept } from "./LivePromptCache.js"
+import { type KeptPrompt, makeLivePromptCache, type Rendered, renderKept } from "./LivePromptCache.js"
 import { decodeLivePrompt } from "./PromptLive.js"
 
 /**
@@ -45,12 +46,6 @@ export type NewReadyPrompt = typeof NewReadyPrompt.Type
 
 const Key = Schema.Struct({ user_id: Schema.String, platform: Platform })
 
-const CurrentRequest = Schema.Struct({
-  ...Key.fields,
-  /** The prompt whose live parts this instance keeps: the query leaves them out when it is still current. */
-  kept_id: Schema.NullOr(Schema.String)
-})
-
 const CurrentRow = Schema.Struct({
   ...ReadyPrompt.fields,
   id: Schema.String,
@@ -60,38 +55,88 @@ const CurrentRow = Schema.Struct({
   last_interaction_at: Schema.NullOr(Schema.DateFromSelf)
 })
 
+type CurrentRow = typeof CurrentRow.Type
+
+const isPlatform = Schema.is(Platform)
+const isGameStatus = Schema.is(GameStatus)
+const isInt = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value)
+
+/**
+ * The current-prompt row when it has `CurrentRow`'s shape, checked field by field: the statement
+ * fixes that shape, and decoding every read's row through the schema cost more than the rest of
+ * its handling. A row that fails the check goes through the schema, for its precise error.
+ */
+const currentRowOf = (row: Record<string, unknown>): CurrentRow | undefined => {
+  const {
+    conversation_id, game_status, generated_at, generation_time_ms, id, last_interaction_at, live, pipeline_version,
+    platform, prompt_text, relationship_score, token_count, user_id
+  } = row
+  return typeof id === "string" && typeof user_id === "string" && isPlatform(platform) && typeof prompt_text === "string" &&
+      isInt(token_count) && typeof pipeline_version === "string" && generated_at instanceof Date &&
+      isInt(generation_time_ms) && (conversation_id === null || typeof conversation_id === "string") &&
+      typeof relationship_score === "number" && isGameStatus(game_status) &&
+      (last_interaction_at === null || last_interaction_at instanceof Date)
+    ? {
+      id, user_id, platform, prompt_text, token_count, pipeline_version, generated_at, generation_time_ms, conversation_id,
+      live, relationship_score, game_status, last_interaction_at
+    }
+    : undefined
+}
+
 /** How many players' prompts an instance keeps decoded and rendered (`LivePromptCache.ts`). */
 const KEPT_PROMPTS = 1_000
 
 export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>()("aftertalk/ReadyPromptRepository", {
   effect: Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
+    const pool = yield* DatabasePool
 
     const kept = makeLivePromptCache(KEPT_PROMPTS)
 
     // One indexed query (ready_prompts_current) with the player's row by primary key: what the
     // read renders the live sections from. When this instance keeps the current prompt's live
     // parts already, neither they nor the stored text (which the rendering replaces) travel.
-    const findCurrent = SqlSchema.findOne({
-      Request: CurrentRequest,
-      Result: CurrentRow,
-      execute: (k) =>
-        sql`
-          SELECT rp.id, rp.user_id, rp.platform, rp.token_count, rp.pipeline_version,
-            rp.created_at AS generated_at, rp.generation_time_ms, rp.conversation_id,
-            CASE WHEN rp.id = ${k.kept_id}::uuid THEN '' ELSE rp.prompt_text END AS prompt_text,
-            CASE WHEN rp.id = ${k.kept_id}::uuid THEN NULL ELSE rp.context_snapshot -> 'live' END AS live,
-            u.relationship_score, u.game_status, u.last_interaction_at
-          FROM ready_prompts rp JOIN users u ON u.id = rp.user_id
-          WHERE rp.user_id = ${k.user_id} AND rp.platform = ${k.platform} AND rp.is_current`
-    })
+    // It runs before every conversation of every player, so it is a named statement on the pool
+    // (`DatabasePool`): prepared once per connection, and without the SQL client's per-statement work.
+    const currentStatement = {
+      name: "aftertalk.ready_prompts.current",
+      text: `
+        SELECT rp.id, rp.user_id, rp.platform, rp.token_count, rp.pipeline_version,
+          rp.created_at AS generated_at, rp.generation_time_ms, rp.conversation_id,
+          CASE WHEN rp.id = $1::uuid THEN '' ELSE rp.prompt_text END AS prompt_text,
+          CASE WHEN rp.id = $1::uuid THEN NULL ELSE rp.context_snapshot -> 'live' END AS live,
+          u.relationship_score, u.game_status, u.last_interaction_at
+        FROM ready_prompts rp JOIN users u ON u.id = rp.user_id
+        WHERE rp.user_id = $2 AND rp.platform = $3 AND rp.is_current`
+    }
+    const decodeRow = Schema.decodeUnknownEither(CurrentRow)
+
+    const findCurrent = (userId: string, platform: Platform, keptId: string | null) =>
+      Effect.async<Option.Option<CurrentRow>, SqlError>((resume) => {
+        pool.query({ ...currentStatement, values: [keptId, userId, platform] }, (error, result) => {
+          if (error !== undefined && error !== null) {
+            return resume(Effect.fail(new SqlError({ cause: error, message: "Failed to execute statement" })))
+          }
+          const [row] = result.rows
+          if (row === undefined) return resume(Effect.succeed(Option.none()))
+          const checked = currentRowOf(row)
+          if (checked !== undefined) return resume(Effect.succeed(Option.some(checked)))
+          const decoded = decodeRow(row)
+          resume(Either.isRight(decoded) ? Effect.succeed(Option.some(decoded.right)) : Effect.die(decoded.left))
+        })
+      })
+
+    // A reused rendering gives the same answer object, so that whoever encodes it can keep its
+    // encoding with it (the HTTP route does, PromptRoute.ts). The rest of the answer is the row of
+    // the prompt the rendering belongs to, and a prompt's row never changes (a rebuild is a new row).
+    const served = new WeakMap<Rendered, ReadyPrompt>()
 
     /**
      * The prompt as true at `now`: its live sections rendered for this moment and the player's
      * current score (`PromptLive.ts`). A row stored before prompts carried their live parts is
      * served as stored.
      */
-    const atMoment = (row: typeof CurrentRow.Type, known: KeptPrompt | undefined, now: Date): ReadyPrompt => {
+    const atMoment = (row: CurrentRow, known: KeptPrompt | undefined, now: Date): ReadyPrompt => {
       const { game_status, id, last_interaction_at, live, relationship_score, ...prompt } = row
       const current = known?.promptId === id
         ? known
@@ -106,7 +151,11 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
         gameStatus: game_status,
         lastInteractionAt: last_interaction_at
       })
-      return { ...prompt, prompt_text: rendered.text, token_count: rendered.tokenCount }
+      const answered = served.get(rendered)
+      if (answered !== undefined) return answered
+      const answer = { ...prompt, prompt_text: rendered.text, token_count: rendered.tokenCount }
+      served.set(rendered, answer)
+      return answer
     }
 
     // Every key's lock in one statement, in a fixed order (no two writers wait on each other).
@@ -142,17 +191,20 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
           Effect.flatMap(Schema.decodeUnknown(Schema.Array(ReadyPrompt)))
         )
 
-    /** The prompt the chat runtime should use now, rendered for now; none before the pipeline built one. */
-    const current = Effect.fn("ReadyPromptRepository.current")(
-      function*(userId: string, platform: Platform) {
+    /**
+     * The prompt the chat runtime should use now, rendered for now; none before the pipeline built
+     * one. A span without a captured call site (which `Effect.fn` and a plain `withSpan` take on
+     * every call, tracer on or off): on the hottest read, it cost more than the rest of this
+     * method's own work.
+     */
+    const current = (userId: string, platform: Platform) =>
+      Effect.suspend(() => {
         const known = kept.kept(userId, platform)
-        const row = yield* findCurrent({ user_id: userId, platform, kept_id: known?.promptId ?? null })
-        const now = new Date(yield* Clock.currentTimeMillis)
-        if (Option.isNone(row)) kept.forget(userId, platform)
-        return Option.map(row, (found) => atMoment(found, known, now))
-      },
-      Effect.catchTag("ParseError", Effect.die)
-    )
+        return Effect.zipWith(findCurrent(userId, platform, known?.promptId ?? null), Clock.currentTimeMillis, (row, now) => {
+          if (Option.isNone(row)) kept.forget(userId, platform)
+          return Option.map(row, (found) => atMoment(found, known, new Date(now)))
+        })
+      }).pipe(Effect.withSpan("ReadyPromptRepository.current", { attributes: { user_id: userId, platform }, captureStackTrace: false }))
 
     /**
      * Makes several prompts current in one transaction (the locks, then one statement that

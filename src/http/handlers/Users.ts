@@ -12,6 +12,12 @@ import { onDemandPrompt } from "./OnDemandPrompt.js"
 const unknownUser = (userId: string) =>
   new NotFound({ message: `No user ${userId}; create it with PUT /users/${userId}.` })
 
+/** The 404 of a read before the pipeline built the player's first prompt on that platform. */
+export const noReadyPrompt = (userId: string, platform: string) =>
+  new NotFound({
+    message: `No ready ${platform} prompt for user ${userId} yet; the pipeline builds one after the user's first processed conversation.`
+  })
+
 // Repository errors are database failures: defects here, answered 500 by the edge middleware.
 export const UsersLive = HttpApiBuilder.group(Api, "users", (handlers) =>
   Effect.gen(function*() {
@@ -46,13 +52,7 @@ export const UsersLive = HttpApiBuilder.group(Api, "users", (handlers) =>
           : prompts.current(path.user_id, urlParams.platform).pipe(
             Effect.orDie,
             Effect.flatMap(Option.match({
-              onNone: () =>
-                Effect.fail(
-                  new NotFound({
-                    message:
-                      `No ready ${urlParams.platform} prompt for user ${path.user_id} yet; the pipeline builds one after the user's first processed conversation.`
-                  })
-                ),
+              onNone: () => Effect.fail(noReadyPrompt(path.user_id, urlParams.platform)),
               onSome: (prompt) => Effect.succeed({ ...prompt, source: "ready" as const })
             }))
           ))
