@@ -1,24 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { makeLivePromptCache, renderKept } from "../../src/prompt/LivePromptCache.js"
-import type { LivePrompt, ReadMoment } from "../../src/prompt/PromptLive.js"
+import type { ReadMoment } from "../../src/prompt/PromptLive.js"
+import { livePrompt } from "../support/LivePromptFixture.js"
 
 const at = (iso: string) => new Date(iso)
 
-const live: LivePrompt = {
-  platform: "text",
-  budget: 6_500,
-  time_zone: "Asia/Kathmandu",
-  chapter: 2,
-  engagement_state: "in_zone",
-  conflict_zone: "calm",
-  emotional_state: { arousal: 0.5, valence: 0.6, dominance: 0.5, intimacy: 0.5 },
-  life_events: [],
-  life_events_date: "2025-03-04",
-  recent_summaries: [],
-  last_contact_at: at("2025-03-04T08:00:30Z"),
-  open_threads: [],
-  fixed: { identity: "## Who you are", platformStyle: "", memory: { heading: "## What you remember", items: [] }, innerLife: "", chapterBehaviour: "" }
-}
+const live = livePrompt({ time_zone: "Asia/Kathmandu", last_contact_at: at("2025-03-04T08:00:30Z") })
 
 const moment = (now: string, changes: Partial<ReadMoment> = {}): ReadMoment => ({
   now: at(now),

@@ -4,9 +4,10 @@ import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { randomUUID } from "node:crypto"
 import { promptRequestOf } from "../../src/http/PromptRoute.js"
-import { encodeLivePrompt, type LivePrompt } from "../../src/prompt/PromptLive.js"
+import { encodeLivePrompt } from "../../src/prompt/PromptLive.js"
 import { ReadyPromptRepository } from "../../src/prompt/ReadyPromptRepository.js"
 import { postgresAvailable } from "../support/Db.js"
+import { livePrompt } from "../support/LivePromptFixture.js"
 import { send, TestApp, testTaskSecret } from "../support/TestApp.js"
 
 /**
@@ -35,21 +36,7 @@ const both = (path: string, authorization?: string | null) =>
     return { route: yield* exchange(path, authorization), api: yield* exchange(viaApi, authorization) }
   })
 
-const live: LivePrompt = {
-  platform: "text",
-  budget: 6_500,
-  time_zone: "UTC",
-  chapter: 2,
-  engagement_state: "in_zone",
-  conflict_zone: "calm",
-  emotional_state: { arousal: 0.5, valence: 0.6, dominance: 0.5, intimacy: 0.5 },
-  life_events: [],
-  life_events_date: "2025-03-04",
-  recent_summaries: [],
-  last_contact_at: null,
-  open_threads: [],
-  fixed: { identity: "## Who you are", platformStyle: "", memory: { heading: "## What you remember", items: [] }, innerLife: "", chapterBehaviour: "" }
-}
+const live = livePrompt()
 
 const newUser = Effect.gen(function*() {
   const userId = randomUUID()

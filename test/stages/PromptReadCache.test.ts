@@ -3,25 +3,12 @@ import { Effect, Layer, Option, TestClock } from "effect"
 import { encodeLivePrompt, type LivePrompt } from "../../src/prompt/PromptLive.js"
 import { ReadyPromptRepository } from "../../src/prompt/ReadyPromptRepository.js"
 import { postgresAvailable } from "../support/Db.js"
+import { livePrompt } from "../support/LivePromptFixture.js"
 import { insertPlayer, testDatabase } from "./fixtures.js"
 
 /** Reads through the repository's kept renderings, on the TestClock: what a caller sees as time passes. */
 
-const live = (chapter: LivePrompt["chapter"]): LivePrompt => ({
-  platform: "text",
-  budget: 6_500,
-  time_zone: "UTC",
-  chapter,
-  engagement_state: "in_zone",
-  conflict_zone: "calm",
-  emotional_state: { arousal: 0.5, valence: 0.6, dominance: 0.5, intimacy: 0.5 },
-  life_events: [],
-  life_events_date: "2025-03-04",
-  recent_summaries: [],
-  last_contact_at: null,
-  open_threads: [],
-  fixed: { identity: "## Who you are", platformStyle: "", memory: { heading: "## What you remember", items: [] }, innerLife: "", chapterBehaviour: "" }
-})
+const live = (chapter: LivePrompt["chapter"]): LivePrompt => livePrompt({ chapter })
 
 const build = (userId: string, snapshot: unknown, text = "as stored") =>
   Effect.flatMap(ReadyPromptRepository, (prompts) =>
