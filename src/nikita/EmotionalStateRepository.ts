@@ -14,6 +14,14 @@ export const RecordedEmotionalState = Schema.Struct({
 })
 export type RecordedEmotionalState = typeof RecordedEmotionalState.Type
 
+/** The state a conversation produced, for the player, at the run's moment. */
+export interface ConversationMood {
+  readonly userId: string
+  readonly conversationId: string
+  readonly state: EmotionalState
+  readonly at: Date
+}
+
 export class EmotionalStateRepository extends Effect.Service<EmotionalStateRepository>()(
   "aftertalk/EmotionalStateRepository",
   {
@@ -57,12 +65,7 @@ export class EmotionalStateRepository extends Effect.Service<EmotionalStateRepos
       )
 
       /** Records the state this conversation produced, replacing the one an earlier run recorded. */
-      const recordForConversation = Effect.fn("EmotionalStateRepository.recordForConversation")(function*(input: {
-        readonly userId: string
-        readonly conversationId: string
-        readonly state: EmotionalState
-        readonly at: Date
-      }) {
+      const recordForConversation = Effect.fn("EmotionalStateRepository.recordForConversation")(function*(input: ConversationMood) {
         const { state } = input
         yield* sql`
           INSERT INTO emotional_states (user_id, conversation_id, arousal, valence, dominance, intimacy, created_at)
@@ -77,12 +80,7 @@ export class EmotionalStateRepository extends Effect.Service<EmotionalStateRepos
        * Records the state this conversation produced unless a row for it is there already, and
        * answers the row as stored (`recorded`: an earlier run's, read by a second statement).
        */
-      const recordOnce = Effect.fn("EmotionalStateRepository.recordOnce")(function*(input: {
-        readonly userId: string
-        readonly conversationId: string
-        readonly state: EmotionalState
-        readonly at: Date
-      }) {
+      const recordOnce = Effect.fn("EmotionalStateRepository.recordOnce")(function*(input: ConversationMood) {
         const { state } = input
         const [row] = yield* sql<{ inserted: boolean }>`
           WITH inserted AS (
