@@ -79,6 +79,14 @@ export class DailySummaryRepository extends Effect.Service<DailySummaryRepositor
         sql`SELECT ${columns} FROM daily_summaries WHERE user_id = ${userId} AND summary_date = ${summaryDate}::date`
     })
 
+    /** What a day's write sets from the folded day, in both statements that write it. */
+    const dayTotals = {
+      scoreEnd: Schema.Number,
+      keyMoments: Schema.String,
+      toneCounts: Schema.String,
+      dominantTone: Schema.NullOr(EmotionalTone)
+    }
+
     // The guard on conversation_ids repeats the domain's check in SQL: whatever happens above,
     // the database never lists (or counts) a conversation twice.
     const writeDay = SqlSchema.single({
@@ -86,10 +94,7 @@ export class DailySummaryRepository extends Effect.Service<DailySummaryRepositor
         id: Schema.String,
         conversationId: Schema.String,
         conversationCount: Schema.Number,
-        scoreEnd: Schema.Number,
-        keyMoments: Schema.String,
-        toneCounts: Schema.String,
-        dominantTone: Schema.NullOr(EmotionalTone)
+        ...dayTotals
       }),
       Result: DailySummary,
       execute: (day) =>
@@ -117,10 +122,7 @@ export class DailySummaryRepository extends Effect.Service<DailySummaryRepositor
         foundIds: Schema.Array(Schema.String),
         conversationIds: Schema.Array(Schema.String),
         scoreStart: Schema.Number,
-        scoreEnd: Schema.Number,
-        keyMoments: Schema.String,
-        toneCounts: Schema.String,
-        dominantTone: Schema.NullOr(EmotionalTone)
+        ...dayTotals
       }),
       Result: DailySummary,
       execute: (day) =>
