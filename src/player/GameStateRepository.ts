@@ -29,12 +29,7 @@ export class GameStateRepository extends Effect.Service<GameStateRepository>()("
       }) => users.applyScoreOnce(input)
     )
 
-    /** The ready prompts were rebuilt at `builtAt`: a rebuild that decay asked for before then is done. */
-    const promptsRebuilt = Effect.fn("GameStateRepository.promptsRebuilt")(
-      (userId: string, builtAt: Date) => users.promptsRebuilt(userId, builtAt)
-    )
-
-    return { applyConversationOnce, promptsRebuilt } as const
+    return { applyConversationOnce } as const
   }),
   dependencies: [UserRepository.Default]
 }) {}

@@ -254,16 +254,19 @@ export class UserRepository extends Effect.Service<UserRepository>()("aftertalk/
       })).pipe(Effect.catchTag("ParseError", Effect.die))
     })
 
-    /** The player's ready prompts were rebuilt at `builtAt`: a rebuild due since before then is done. */
-    const promptsRebuilt = Effect.fn("UserRepository.promptsRebuilt")(function*(userId: string, builtAt: Date) {
-      yield* sql`
-        UPDATE users SET prompt_rebuild_due_since = NULL
-        WHERE id = ${userId} AND prompt_rebuild_due_since <= ${builtAt}`
-    })
-
-    return { find, upsert, recordContact, applyScoreOnce, applyConflictOnce, applyDecay, promptsRebuilt } as const
+    return { find, upsert, recordContact, applyScoreOnce, applyConflictOnce, applyDecay } as const
   })
 }) {}
+
+/**
+ * The player's ready prompts were rebuilt at `builtAt`: a rebuild due since before then is done.
+ * A statement built on the caller's SqlClient, so the prompts' store can run it as part of the
+ * statement that makes them current (they commit together) while `users` keeps one writer.
+ */
+export const promptsRebuiltWrite = (sql: SqlClient.SqlClient, userId: string, builtAt: Date) =>
+  sql`
+    UPDATE users SET prompt_rebuild_due_since = NULL
+    WHERE id = ${userId} AND prompt_rebuild_due_since <= ${builtAt}`
 
 /**
  * The writes of a player's mailbox lease (`users.pipeline_lease_*`: at most one run per player at

@@ -1,3 +1,4 @@
+import type { Statement } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import { Clock, Effect, Either, Option, Schema } from "effect"
@@ -11,10 +12,15 @@ import { decodeLivePrompt } from "./PromptLive.js"
  * The pre-built system prompts the chat runtime reads before each conversation: one current row
  * per user and platform (unique index `ready_prompts_current`), older rows kept as history.
  *
- * `setAllCurrent` serialises writers per user and platform with transaction-scoped advisory locks
- * taken before anything else, then, in one statement, locks the current rows (`SELECT … FOR
- * UPDATE`), clears them and inserts the new ones. Without the advisory lock two writers that both find no current row (a
- * player's first prompt) would both insert and one would fail on the unique index; retrying
+ * `setAllCurrent` serialises writers per user and platform with transaction-scoped advisory locks,
+ * then locks the current rows (`SELECT … FOR UPDATE`), clears them and inserts the new ones. The
+ * common case is one statement that takes the advisory locks itself before it locks, clears or
+ * inserts anything; its snapshot, though, is taken before it waits for them, so when a writer it
+ * waited for made a new row current, the unique index `ready_prompts_current` refuses the insert
+ * and the statement changes nothing. Only then does the writer take the locks in a transaction of
+ * its own and run the statement again after them, when its snapshot sees every earlier writer's
+ * row. Without the advisory lock two writers that both find no current row (a player's first
+ * prompt) would both insert and one would fail on the unique index; retrying without the lock
  * would not settle it under heavy contention, since every retry can race the next winner again.
  * The advisory lock touches no table, so writers never block message posts or state updates.
  */
@@ -56,6 +62,13 @@ const CurrentRow = Schema.Struct({
 })
 
 type CurrentRow = typeof CurrentRow.Type
+
+/** The unique index of current prompts refused an insert: a concurrent writer made one current first. */
+const isCurrentTaken = (error: unknown): boolean => {
+  const cause = error instanceof SqlError ? error.cause : undefined
+  return typeof cause === "object" && cause !== null && "code" in cause && cause.code === "23505" &&
+    "constraint" in cause && cause.constraint === "ready_prompts_current"
+}
 
 const isPlatform = Schema.is(Platform)
 const isGameStatus = Schema.is(GameStatus)
@@ -158,25 +171,27 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
       return answer
     }
 
-    // Every key's lock in one statement, in a fixed order (no two writers wait on each other).
-    const lockWriters = (keys: ReadonlyArray<typeof Key.Type>) => {
+    // Every key's lock in one row, taken in a fixed order (no two writers wait on each other).
+    const writerLocks = (keys: ReadonlyArray<typeof Key.Type>) => {
       const names = [...new Set(keys.map((k) => `${k.user_id}:${k.platform}`))].sort()
       return sql`SELECT ${
         sql.csv(names.map((name) => sql`pg_advisory_xact_lock(hashtext('aftertalk.ready_prompts'), hashtext(${name}))`))
       }`
     }
 
-    // The current rows of the keys are locked and cleared, then the new ones inserted, in one
-    // statement: its snapshot, taken after the advisory locks, sees every earlier writer's row.
-    const replaceCurrent = (prompts: ReadonlyArray<NewReadyPrompt>) =>
+    // The advisory locks, then the current rows of the keys locked and cleared, then the new ones
+    // inserted, in one statement: the current rows are read and every row is written only once
+    // the locks are held (each step joins the locks' one row), and `alongside`, another table's
+    // write that belongs with the new prompts, commits with them.
+    const replaceCurrent = (prompts: ReadonlyArray<NewReadyPrompt>, alongside: Statement.Fragment | undefined) =>
       sql`
-        WITH locked AS (
-          SELECT id FROM ready_prompts
+        WITH writers AS MATERIALIZED (${writerLocks(prompts)}), locked AS (
+          SELECT ready_prompts.id FROM ready_prompts, writers
           WHERE is_current AND (${sql.or(prompts.map((p) => sql`(user_id = ${p.user_id} AND platform = ${p.platform})`))})
-          FOR UPDATE
+          FOR UPDATE OF ready_prompts
         ), cleared AS (
           UPDATE ready_prompts SET is_current = false FROM locked WHERE ready_prompts.id = locked.id RETURNING 1
-        )
+        )${alongside === undefined ? sql`` : sql`, alongside AS (${alongside})`}
         INSERT INTO ready_prompts (user_id, platform, prompt_text, token_count, pipeline_version,
           generation_time_ms, conversation_id, context_snapshot, is_current)
         SELECT v.* FROM (VALUES ${
@@ -184,7 +199,7 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
           sql`(${p.user_id}::uuid, ${p.platform}, ${p.prompt_text}, ${p.token_count}::int, ${p.pipeline_version},
             ${p.generation_time_ms}::int, ${p.conversation_id}::uuid, ${sql.json(p.context_snapshot)}::jsonb, true)`
         ))
-      }) AS v
+      }) AS v, writers
         WHERE (SELECT count(*) FROM cleared) >= 0
         RETURNING user_id, platform, prompt_text, token_count, pipeline_version, created_at AS generated_at,
           generation_time_ms, conversation_id`.pipe(
@@ -207,14 +222,20 @@ export class ReadyPromptRepository extends Effect.Service<ReadyPromptRepository>
       }).pipe(Effect.withSpan("ReadyPromptRepository.current", { attributes: { user_id: userId, platform }, captureStackTrace: false }))
 
     /**
-     * Makes several prompts current in one transaction (the locks, then one statement that
-     * clears the current rows and inserts the new ones): all become current, or none does and
-     * the previous ones stay.
+     * Makes several prompts current at once: all become current, or none does and the previous
+     * ones stay. `alongside` (a data-modifying statement, run as part of the same one) commits
+     * with them. One statement, unless a concurrent writer made one of the keys current after its
+     * snapshot: then the locks first, in a transaction, and the statement again.
      */
     const setAllCurrent = Effect.fn("ReadyPromptRepository.setAllCurrent")(
-      function*(prompts: ReadonlyArray<NewReadyPrompt>) {
+      function*(prompts: ReadonlyArray<NewReadyPrompt>, alongside?: Statement.Fragment) {
         if (prompts.length === 0) return []
-        return yield* sql.withTransaction(Effect.zipRight(lockWriters(prompts), replaceCurrent(prompts)))
+        return yield* replaceCurrent(prompts, alongside).pipe(
+          Effect.catchIf(
+            isCurrentTaken,
+            () => sql.withTransaction(Effect.zipRight(writerLocks(prompts), replaceCurrent(prompts, alongside)))
+          )
+        )
       },
       Effect.catchTags({ ParseError: Effect.die })
     )

@@ -1,4 +1,5 @@
-import { GameStateRepository } from "../../player/GameStateRepository.js"
+import { SqlClient } from "@effect/sql"
+import { promptsRebuiltWrite } from "../../player/UserRepository.js"
 import { Duration, Effect } from "effect"
 import type { PromptPlatform } from "../../prompt/PromptTemplate.js"
 import type { BuiltPrompt } from "../../prompt/PromptBuilder.js"
@@ -48,9 +49,12 @@ export const promptBuilder = recoverableStage({
         conversation_id: run.conversation.id,
         context_snapshot: prompt.contextSnapshot
       })
-      yield* prompts.setAllCurrent([stored("text", built.text), stored("voice", built.voice)])
-      // These prompts are built from the current score: a rebuild decay asked for is done.
-      yield* Effect.flatMap(GameStateRepository, (game) => game.promptsRebuilt(run.user.id, run.startedAt))
+      // These prompts are built from the current score: a rebuild decay asked for is done, in the
+      // same statement that makes them current.
+      yield* prompts.setAllCurrent(
+        [stored("text", built.text), stored("voice", built.voice)],
+        promptsRebuiltWrite(yield* SqlClient.SqlClient, run.user.id, run.startedAt)
+      )
 
       yield* Effect.logInfo("ready prompts stored").pipe(
         Effect.annotateLogs({ text_tokens: built.text.tokenCount, voice_tokens: built.voice.tokenCount })
