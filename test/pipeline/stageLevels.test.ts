@@ -59,16 +59,18 @@ const fakeRun: PipelineRun = {
   forceReprocess: false
 }
 
-/** Nine fake stages each taking 200 ms of (test) clock, run by the real level-by-level runner. */
+/** Nine fake stages run by the real level-by-level runner, on the test clock; each progress write takes `writeMs`. */
 const timedRun = (plan: StagePlan<never>, writeMs = 0) =>
   Effect.gen(function*() {
     const current = yield* Ref.make<RunningStages>([])
-    const recorded = yield* Ref.make<ReadonlyArray<StageName>>([])
+    const originMs = yield* Clock.currentTimeMillis
+    const writes = yield* Ref.make<ReadonlyArray<{ readonly atMs: number; readonly stages: ReadonlyArray<StageName> }>>([])
     const executions = {
       recordStages: (_id: string, results: StageResults) =>
-        Effect.sleep(Duration.millis(writeMs)).pipe(
-          Effect.zipRight(Ref.update(recorded, (list) => [...list, ...(Object.keys(results) as Array<StageName>)]))
-        )
+        Effect.flatMap(Clock.currentTimeMillis, (atMs) =>
+          Effect.sleep(Duration.millis(writeMs)).pipe(
+            Effect.zipRight(Ref.update(writes, (list) => [...list, { atMs: atMs - originMs, stages: (Object.keys(results) as Array<StageName>).sort() }]))
+          ))
     }
     const fiber = yield* Effect.fork(
       Effect.gen(function*() {
@@ -81,7 +83,8 @@ const timedRun = (plan: StagePlan<never>, writeMs = 0) =>
     )
     yield* TestClock.adjust(Duration.seconds(30))
     const { elapsedMs, outcome } = yield* Fiber.join(fiber)
-    return { elapsedMs, outcome, recorded: yield* Ref.get(recorded) }
+    const written = yield* Ref.get(writes)
+    return { elapsedMs, outcome, written, recorded: written.flatMap((write) => write.stages) }
   })
 
 const taking200ms = (fail?: StageName) => (name: StageName) =>
@@ -96,8 +99,8 @@ describe("runStages", () => {
       expect(Either.isRight(outcome) && Object.keys(outcome.right.results).sort()).toEqual([...stageNames].sort())
       expect(Either.isRight(outcome) && outcome.right.results.life_sim?.duration_ms).toBe(200)
       expect(Either.isRight(outcome) && outcome.right.outputs.summary).toEqual(neutralOutputs.summary)
-      // Written level by level; the last level's results are written by the run's end.
-      expect([...recorded].sort()).toEqual(stageNames.filter((name) => name !== "prompt_builder").sort())
+      // Progress went out as it was made (what no write took is the run's end's to record).
+      expect(recorded.slice(0, 3)).toEqual(["extraction", "life_sim", "memory_update"])
     }))
 
   it.effect("without a plan's dependencies takes 9 × 200 ms", () =>
@@ -113,26 +116,49 @@ describe("runStages", () => {
       expect(Either.isLeft(outcome) && outcome.left._tag === "StagesStopped" && Object.keys(outcome.left.results).sort()).toEqual(
         ["extraction", "life_sim", "memory_update"]
       )
-      expect([...recorded].sort()).toEqual(["extraction", "life_sim", "memory_update"])
+      // The first level's write went out at 250 ms; the failed level's results are the run's end's to record.
+      expect(recorded).toEqual(["extraction"])
     }))
 
   it.effect("progress writes run behind the stages: 50 ms writes add nothing to 6 levels × 200 ms", () =>
     Effect.gen(function*() {
       const { elapsedMs, recorded } = yield* timedRun({ ...stagesActing(taking200ms()), after: pipelineDependencies }, 50)
       expect(elapsedMs).toBe(6 * 200)
-      expect([...recorded].sort()).toEqual(stageNames.filter((name) => name !== "prompt_builder").sort())
+      expect(recorded.slice(0, 3)).toEqual(["extraction", "life_sim", "memory_update"])
     }))
 
-  it.effect("the run waits for its writes, made in level order, before it answers", () =>
+  it.effect("progress writes are 250 ms apart, each with every level ended since the last, in level order", () =>
     Effect.gen(function*() {
-      // Five level writes of 500 ms each, one after another from the first level's end at 200 ms.
-      const { elapsedMs, outcome, recorded } = yield* timedRun({ ...stagesActing(taking200ms()), after: pipelineDependencies }, 500)
+      // Levels end at 200, 400, … 1,200 ms; each write takes 500 ms. The first goes out at 250 ms
+      // (250 ms after the run's start) and holds the writer until 750 ms, so the second takes both
+      // levels that ended meanwhile. When the stages end at 1,200 ms, the three levels no write
+      // took are left to the run's end, and the run waits for the write under way.
+      const { elapsedMs, outcome, written } = yield* timedRun({ ...stagesActing(taking200ms()), after: pipelineDependencies }, 500)
       expect(Either.isRight(outcome)).toBe(true)
-      expect(elapsedMs).toBe(200 + 5 * 500)
-      const levels = [recorded.slice(0, 1), recorded.slice(1, 3), recorded.slice(3, 6), recorded.slice(6, 7), recorded.slice(7)]
-      expect(levels.map((level) => [...level].sort())).toEqual(
-        [["extraction"], ["life_sim", "memory_update"], ["emotional", "game_state", "touchpoint"], ["conflict"], ["summary"]]
-      )
+      expect(written).toEqual([
+        { atMs: 250, stages: ["extraction"] },
+        { atMs: 750, stages: ["emotional", "game_state", "life_sim", "memory_update", "touchpoint"] }
+      ])
+      expect(elapsedMs).toBe(750 + 500)
+      expect(Either.isRight(outcome) && Object.keys(outcome.right.results).sort()).toEqual([...stageNames].sort())
+    }))
+
+  it.effect("writes at most every 250 ms, and none for a run shorter than that", () =>
+    Effect.gen(function*() {
+      const taking = (ms: number) => () => Effect.sleep(Duration.millis(ms))
+      const quick = yield* timedRun({ ...stagesActing(taking(30)), after: pipelineDependencies })
+      expect(quick.elapsedMs).toBe(6 * 30)
+      expect(quick.written).toEqual([])
+
+      // Levels end at 110, 220, … 660 ms: writes at 250 and 500 ms; summary's level (550 ms) and
+      // prompt_builder's are left to the run's end.
+      const slow = yield* timedRun({ ...stagesActing(taking(110)), after: pipelineDependencies })
+      expect(slow.elapsedMs).toBe(6 * 110)
+      expect(slow.written.map((write) => write.atMs)).toEqual([250, 500])
+      expect(slow.written.map((write) => write.stages)).toEqual([
+        ["extraction", "life_sim", "memory_update"],
+        ["conflict", "emotional", "game_state", "touchpoint"]
+      ])
     }))
 
   it.effect("a recoverable failure is recorded in pipeline order while the run goes on", () =>
