@@ -34,6 +34,8 @@ const program = Effect.gen(function*() {
   const cpu = process.cpuUsage(cpuStart)
   const cpuMs = (cpu.user + cpu.system) / 1000
   yield* Console.log(JSON.stringify({ processed, failed, elapsed: performance.now() - start, cpuMs }))
+  // Done: exit rather than wait to be killed, so that a --cpu-prof profile is written.
+  yield* Effect.sync(() => process.exit(0))
 }).pipe(Effect.provide(benchApp(JSON.parse(process.env.BENCH_ENV ?? "{}"))))
 
 NodeRuntime.runMain(program)

@@ -39,7 +39,7 @@ const quick = { STALE_AFTER: "1", PIPELINE_TIMEOUT: "120 seconds" }
 
 interface Started {
   readonly go: () => Promise<{ processed: number; failed: number; elapsed: number; cpuMs: number }>
-  readonly stop: () => void
+  readonly stop: () => unknown
 }
 
 /**
@@ -51,7 +51,9 @@ const startInstance = (env: Record<string, string>) =>
 
 const spawnInstance = (env: Record<string, string>) =>
   Effect.async<Started, Error>((resume) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/Instance.ts"], {
+    // BENCH_CPU_PROF=<dir>: each instance writes a V8 CPU profile there (node --cpu-prof).
+    const profile = process.env.BENCH_CPU_PROF === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    const child = spawn(process.execPath, [...profile, "--import", "tsx", "bench/Instance.ts"], {
       env: { ...process.env, BENCH_ENV: JSON.stringify(env) },
       stdio: ["pipe", "pipe", "inherit"]
     })
@@ -66,7 +68,8 @@ const spawnInstance = (env: Record<string, string>) =>
               child.stdin.write("go\n")
             }),
           // Its work is done when the scope closes; SIGTERM would only interrupt its (ended) main fiber.
-          stop: () => child.kill("SIGKILL")
+          // A profiled instance exits by itself after its work, and must, to write its profile.
+          stop: () => profile.length === 0 && child.kill("SIGKILL")
         }))
       } else if (line.startsWith("{")) finished(line)
     })
